@@ -1,0 +1,56 @@
+"""Sessions: tests, lint, typecheck, docs, bench. ``nox -s tests`` is what CI and the README run."""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.error_on_missing_interpreters = False
+
+# Sessions run on the interpreter nox runs on: the machines here have one Python.
+PYTHON = None
+
+
+def _group(name: str) -> list[str]:
+    """Dependencies of a [dependency-groups] group in pyproject.toml."""
+    return nox.project.dependency_groups(nox.project.load_toml("pyproject.toml"), name)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the test suite against the installed package (extras included)."""
+    session.install("-e", ".[redis,component]", *_group("tests"))
+    args = session.posargs or ["-q"]
+    session.run("pytest", *args, env={"PYTHONDEVMODE": "1", "PYTHONASYNCIODEBUG": os.environ.get("PYTHONASYNCIODEBUG", "")})
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install(*_group("lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("-e", ".[redis,component]", *_group("typecheck"))
+    session.run("mypy", "--strict", "wxtcb")
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with --strict (warnings fail)."""
+    session.install("-e", ".[redis,component]", *_group("docs"))
+    session.run("mkdocs", "build", "--strict", "--site-dir", os.path.join(session.create_tmp(), "site"))
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: wxtcb against raw aiohttp, as ratios taken in one run."""
+    session.install("-e", ".[redis,component]")
+    session.run("python", "-m", "benchmarks", *session.posargs)

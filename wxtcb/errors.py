@@ -1,0 +1,283 @@
+"""wxtcb's exceptions, and the one table that maps WeChat errcodes to them.
+
+::
+
+    WxTcbError                      root: catch this to catch everything wxtcb raises
+    ├── APIError                    WeChat answered with errcode != 0 (errcode, errmsg, rid)
+    │   ├── BusyError               -1, -1000: transient, retried by the RetryPolicy
+    │   ├── TokenRejectedError      40001, 40014, 42001 (refreshed and replayed once), 41001
+    │   ├── QuotaError              45009, 45011: never retried
+    │   ├── IPNotAllowedError       40164, 61004: the caller's IP is not whitelisted (.ip)
+    │   ├── RefreshTokenInvalidError  61023: re-sync authorizers or ask the merchant to re-authorize
+    │   ├── TicketInvalidError      61005, 61006: wait for the next component_verify_ticket push
+    │   └── BadCredentialsError     40013, 40125, 40002, 40243, and 40001 from a token endpoint
+    ├── TicketMissingError          no component_verify_ticket has been pushed yet
+    ├── TransportError              network failure, timeout, HTTP status not 200, body not JSON
+    │   └── RequestTimeout          one attempt took longer than the client's timeout
+    ├── DecodeError                 JSON that does not fit the model
+    ├── InvalidRequestError         bad input, refused before anything is sent
+    └── CredentialStoreError        the token store failed (for example Redis is unreachable)
+
+Using a closed client raises `RuntimeError`: that is a programming error, not a `WxTcbError`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+import attrs
+
+from wxtcb.redaction import RequestSummary
+
+__all__ = [
+    "ERRCODES",
+    "APIError",
+    "BadCredentialsError",
+    "BusyError",
+    "CredentialStoreError",
+    "DecodeError",
+    "ErrcodeRule",
+    "IPNotAllowedError",
+    "InvalidRequestError",
+    "QuotaError",
+    "RefreshTokenInvalidError",
+    "RequestTimeout",
+    "TicketInvalidError",
+    "TicketMissingError",
+    "TokenRejectedError",
+    "TransportError",
+    "WxTcbError",
+    "api_error",
+    "refreshes_token",
+    "split_rid",
+]
+
+
+class WxTcbError(Exception):
+    """Root of every error wxtcb raises on purpose."""
+
+    #: Whether the RetryPolicy may try the call again.
+    transient: bool = False
+
+
+class APIError(WxTcbError):
+    """WeChat answered with a non-zero errcode."""
+
+    #: A sentence on what to do, shown after the message.
+    hint: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        errcode: int,
+        errmsg: str,
+        *,
+        rid: str | None = None,
+        request: RequestSummary | None = None,
+    ) -> None:
+        self.errcode = errcode
+        self.errmsg = errmsg
+        self.rid = rid
+        self.request = request
+        super().__init__(errcode, errmsg)
+
+    def __str__(self) -> str:
+        text = f"errcode {self.errcode}: {self.errmsg}"
+        if self.rid:
+            text += f" (rid {self.rid})"
+        if self.request is not None:
+            text += f" [{self.request}]"
+        if self.hint:
+            text += f". {self.hint}"
+        return text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(errcode={self.errcode!r}, errmsg={self.errmsg!r}, rid={self.rid!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_api_error, (type(self), self.errcode, self.errmsg, self.rid, self.request))
+
+
+def _rebuild_api_error(
+    cls: type[APIError], errcode: int, errmsg: str, rid: str | None, request: RequestSummary | None
+) -> APIError:
+    return cls(errcode, errmsg, rid=rid, request=request)
+
+
+class BusyError(APIError):
+    """WeChat is busy (-1) or had a system error (-1000): transient, retried."""
+
+    transient = True
+
+
+class TokenRejectedError(APIError):
+    """The token sent was invalid, expired or missing."""
+
+
+class QuotaError(APIError):
+    """A daily (45009) or per-minute (45011) quota is exhausted."""
+
+    hint = "Check the quota with cgi-bin/openapi/quota/get and reset it with clear_quota if needed"
+
+
+class IPNotAllowedError(APIError):
+    """The caller's IP address is not on the API whitelist."""
+
+    hint = "Add this server's egress IP to the API IP whitelist"
+
+    @property
+    def ip(self) -> str | None:
+        """The IP address WeChat saw, when errmsg names it."""
+        match = re.search(r"invalid ip (\S+?),?(?:\s|$)", self.errmsg)
+        return match.group(1) if match else None
+
+
+class RefreshTokenInvalidError(APIError):
+    """WeChat refused the authorizer_refresh_token (61023)."""
+
+    hint = (
+        "Re-read the refresh tokens with cgi-bin/component/api_get_authorizer_list, "
+        "or ask the merchant to authorize again"
+    )
+
+
+class TicketInvalidError(APIError):
+    """The component_verify_ticket is expired (61005) or invalid (61006)."""
+
+    hint = "Wait for WeChat's next component_verify_ticket push (every 10 minutes) and retry"
+
+
+class BadCredentialsError(APIError):
+    """The appid, secret or grant is wrong: fix the configuration; never retried."""
+
+    hint = "Check the appid and secret"
+
+
+class TicketMissingError(WxTcbError):
+    """No component_verify_ticket is known yet."""
+
+    def __init__(self, component_appid: str) -> None:
+        self.component_appid = component_appid
+        super().__init__(
+            f"no component_verify_ticket for component {component_appid} yet: WeChat pushes one "
+            "every 10 minutes; record it with ComponentTokenProvider.set_ticket() and retry"
+        )
+
+
+class TransportError(WxTcbError):
+    """The request did not produce a WeChat answer: network, timeout, HTTP status or non-JSON body."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: RequestSummary | None = None,
+        status: int | None = None,
+        transient: bool = True,
+    ) -> None:
+        self.message = message
+        self.request = request
+        self.status = status
+        self.transient = transient
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"{self.message} [{self.request}]" if self.request is not None else self.message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_transport_error, (type(self), self.message, self.request, self.status, self.transient))
+
+
+def _rebuild_transport_error(
+    cls: type[TransportError],
+    message: str,
+    request: RequestSummary | None,
+    status: int | None,
+    transient: bool,
+) -> TransportError:
+    return cls(message, request=request, status=status, transient=transient)
+
+
+class RequestTimeout(TransportError):
+    """One attempt took longer than the client's timeout."""
+
+
+class DecodeError(WxTcbError):
+    """WeChat's JSON does not fit the model; the message names the field."""
+
+    def __init__(self, message: str, *, request: RequestSummary | None = None) -> None:
+        self.message = message
+        self.request = request
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"{self.message} [{self.request}]" if self.request is not None else self.message
+
+
+class InvalidRequestError(WxTcbError, ValueError):
+    """The input was refused before anything was sent."""
+
+
+class CredentialStoreError(WxTcbError):
+    """The token store failed; no durable credential was changed by the failed operation."""
+
+
+@attrs.frozen
+class ErrcodeRule:
+    """How wxtcb treats one errcode: the class raised, and whether the token is refreshed."""
+
+    cls: type[APIError]
+    refresh: bool = False
+    #: The class when the code comes from a token endpoint (there 40001 means a wrong secret).
+    on_token_endpoint: type[APIError] | None = None
+
+
+#: The one errcode table. Codes not listed raise a plain APIError and are not retried.
+ERRCODES: dict[int, ErrcodeRule] = {
+    -1: ErrcodeRule(BusyError),
+    -1000: ErrcodeRule(BusyError),
+    40001: ErrcodeRule(TokenRejectedError, refresh=True, on_token_endpoint=BadCredentialsError),
+    40014: ErrcodeRule(TokenRejectedError, refresh=True),
+    42001: ErrcodeRule(TokenRejectedError, refresh=True),
+    41001: ErrcodeRule(TokenRejectedError),
+    45009: ErrcodeRule(QuotaError),
+    45011: ErrcodeRule(QuotaError),
+    40164: ErrcodeRule(IPNotAllowedError),
+    61004: ErrcodeRule(IPNotAllowedError),
+    61023: ErrcodeRule(RefreshTokenInvalidError),
+    61005: ErrcodeRule(TicketInvalidError),
+    61006: ErrcodeRule(TicketInvalidError),
+    40013: ErrcodeRule(BadCredentialsError),
+    40125: ErrcodeRule(BadCredentialsError),
+    40002: ErrcodeRule(BadCredentialsError),
+    40243: ErrcodeRule(BadCredentialsError),
+}
+
+_DEFAULT_RULE = ErrcodeRule(APIError)
+_RID = re.compile(r"[\s,;]*(?:rid:\s*(?P<rid>[\w-]+)|hint:\s*\[(?P<hint>[^\]]*)\])\s*$")
+
+
+def split_rid(errmsg: str) -> tuple[str, str | None]:
+    """Split WeChat's trailing request id (``rid: …`` or ``hint: [...]``) off an errmsg."""
+    match = _RID.search(errmsg)
+    if match is None:
+        return errmsg, None
+    return errmsg[: match.start()], match.group("rid") or match.group("hint")
+
+
+def api_error(
+    errcode: int, errmsg: str, *, token_endpoint: bool = False, request: RequestSummary | None = None
+) -> APIError:
+    """Build the exception the table names for *errcode*."""
+    rule = ERRCODES.get(errcode, _DEFAULT_RULE)
+    cls = rule.on_token_endpoint if token_endpoint and rule.on_token_endpoint else rule.cls
+    text, rid = split_rid(errmsg)
+    return cls(errcode, text, rid=rid, request=request)
+
+
+def refreshes_token(exc: BaseException) -> bool:
+    """Whether *exc* says the business call's token was rejected in a way a refresh can fix."""
+    if not isinstance(exc, TokenRejectedError):
+        return False
+    rule = ERRCODES.get(exc.errcode)
+    return rule is not None and rule.refresh

@@ -1,0 +1,151 @@
+"""What wxtcb tells the outside world: log records on the ``wxtcb`` logger and event hooks.
+
+Every event is a frozen attrs object with no secret in it (API paths, appids, attempt numbers,
+errcodes, durations). `Observer.emit` logs it with the event's fields as structured ``extra``
+(prefixed ``wxtcb_``) and hands it to the user's ``on_event`` callback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from wxtcb.errors import APIError, WxTcbError
+
+__all__ = [
+    "Event",
+    "Observer",
+    "RefreshTokenRotated",
+    "RequestFinished",
+    "RetryScheduled",
+    "TokenFetched",
+    "TokenReplayed",
+    "error_fields",
+]
+
+logger = logging.getLogger("wxtcb")
+
+
+def error_fields(error: BaseException | None) -> tuple[int | None, str | None]:
+    """``(errcode, exception class name)`` of *error*, the only parts of an error an event carries."""
+    if error is None:
+        return None, None
+    return (error.errcode if isinstance(error, APIError) else None), type(error).__name__
+
+
+@attrs.frozen
+class RequestFinished:
+    """One HTTP attempt ended (a success, an errcode, or a transport failure)."""
+
+    api: str
+    attempt: int
+    elapsed: float
+    errcode: int | None = None
+    error: str | None = None
+
+    level = logging.DEBUG
+
+    def message(self) -> str:
+        outcome = "ok" if self.error is None else f"{self.error} errcode={self.errcode}"
+        return f"{self.api} attempt {self.attempt}: {outcome} in {self.elapsed * 1000:.1f} ms"
+
+
+@attrs.frozen
+class RetryScheduled:
+    """A transient failure will be retried after ``wait`` seconds."""
+
+    api: str
+    attempt: int
+    wait: float
+    errcode: int | None = None
+    error: str | None = None
+
+    level = logging.INFO
+
+    def message(self) -> str:
+        return f"{self.api}: {self.error} errcode={self.errcode}; attempt {self.attempt} in {self.wait:.2f} s"
+
+
+@attrs.frozen
+class TokenFetched:
+    """A token provider fetched (or failed to fetch) a token from WeChat."""
+
+    kind: str
+    appid: str
+    elapsed: float
+    expires_in: int | None = None
+    errcode: int | None = None
+    error: str | None = None
+
+    level = logging.INFO
+
+    def message(self) -> str:
+        if self.error is None:
+            return f"fetched {self.kind} token for {self.appid} (expires_in={self.expires_in})"
+        return f"fetching {self.kind} token for {self.appid} failed: {self.error} errcode={self.errcode}"
+
+
+@attrs.frozen
+class TokenReplayed:
+    """A call's token was rejected; the token was refreshed and the call replayed once."""
+
+    api: str
+    kind: str
+    appid: str
+    errcode: int
+
+    level = logging.INFO
+
+    def message(self) -> str:
+        return f"{self.api}: {self.kind} token for {self.appid} rejected ({self.errcode}); refreshed, replaying once"
+
+
+@attrs.frozen
+class RefreshTokenRotated:
+    """WeChat returned a new authorizer_refresh_token; it was stored before use."""
+
+    component_appid: str
+    authorizer_appid: str
+
+    level = logging.WARNING
+
+    def message(self) -> str:
+        return f"authorizer_refresh_token of {self.authorizer_appid} rotated and stored"
+
+
+Event = RequestFinished | RetryScheduled | TokenFetched | TokenReplayed | RefreshTokenRotated
+
+
+class Observer:
+    """Logs events and forwards them to an optional ``on_event`` callback."""
+
+    __slots__ = ("_on_event",)
+
+    def __init__(self, on_event: Callable[[Event], Any] | None = None) -> None:
+        self._on_event = on_event
+
+    def active(self, level: int) -> bool:
+        """Whether an event at *level* would go anywhere (keeps the hot path free)."""
+        return self._on_event is not None or logger.isEnabledFor(level)
+
+    def emit(self, event: Event) -> None:
+        if logger.isEnabledFor(event.level):
+            extra = {f"wxtcb_{k}": v for k, v in attrs.asdict(event).items()}
+            extra["wxtcb_event"] = type(event).__name__
+            logger.log(event.level, event.message(), extra=extra)
+        if self._on_event is not None:
+            try:
+                self._on_event(event)
+            except Exception:
+                logger.exception("on_event hook raised; ignored")
+
+    def request(self, api: str, attempt: int, elapsed: float, error: WxTcbError | None) -> None:
+        if self.active(logging.DEBUG):
+            self.emit(RequestFinished(api, attempt, elapsed, *error_fields(error)))
+
+    def retry(self, api: str, attempt: int, wait: float, error: BaseException) -> None:
+        if self.active(logging.INFO):
+            self.emit(RetryScheduled(api, attempt, wait, *error_fields(error)))

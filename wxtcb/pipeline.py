@@ -1,0 +1,97 @@
+"""The pipeline: retry (transient only) ⟶ token ⟶ send ⟶ check ⟶ decode, and refresh-and-replay.
+
+On 40001/40014/42001 the pipeline invalidates the token it used (compare-and-delete), gets a
+fresh one and replays the call once; a second rejection raises. The replay is outside the retry
+loop so the two never multiply: at most ``2 × attempts`` requests per call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from wxtcb.errors import TokenRejectedError, WxTcbError, refreshes_token
+from wxtcb.events import Event, Observer, TokenReplayed
+from wxtcb.methods import Method
+from wxtcb.protocol import build_request, check, decode, parse
+from wxtcb.retry import RetryPolicy
+from wxtcb.tokens.base import TokenProvider
+from wxtcb.transport import Transport
+
+__all__ = ["Pipeline"]
+
+T = TypeVar("T")
+
+
+class Pipeline:
+    """Sends method objects for a client; also the `TokenContext` its providers fetch through."""
+
+    __slots__ = ("_background", "fetch_timeout", "observer", "retry", "timeout", "transport")
+
+    def __init__(self, transport: Transport, retry: RetryPolicy, timeout: float, observer: Observer) -> None:
+        self.transport = transport
+        self.retry = retry
+        self.timeout = timeout
+        self.observer = observer
+        # No new attempt starts after the retry budget, and each attempt is bounded by timeout.
+        self.fetch_timeout = retry.timeout + timeout
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def fetch(self, method: Method[T], token: str | None = None) -> T:
+        request = build_request(method, token)
+        summary = request.summary
+        transport = self.transport
+        observer = self.observer
+        timeout = self.timeout
+
+        async def attempt(number: int) -> T:
+            started = time.perf_counter()
+            try:
+                status, body = await transport.send(request, timeout=timeout)
+                data = parse(status, body, summary)
+                check(data, method, summary)
+                result = decode(data, method, summary)
+            except WxTcbError as exc:
+                observer.request(method.api, number, time.perf_counter() - started, exc)
+                raise
+            observer.request(method.api, number, time.perf_counter() - started, None)
+            return result
+
+        def before_sleep(number: int, wait: float, error: BaseException) -> None:
+            observer.retry(method.api, number, wait, error)
+
+        return await self.retry.run(attempt, retryable=method.idempotent, before_sleep=before_sleep)
+
+    async def call(self, method: Method[T], provider: TokenProvider) -> T:
+        token = await provider.token(self)
+        try:
+            return await self.fetch(method, token)
+        except TokenRejectedError as exc:
+            if not refreshes_token(exc):
+                raise
+            rejected = exc
+        await provider.invalidate(token)
+        fresh = await provider.token(self)
+        if fresh == token:
+            # The provider cannot do better (a static token, or WeChat handed the same one back).
+            raise rejected
+        self.emit(TokenReplayed(method.api, provider.kind, provider.appid, rejected.errcode))
+        return await self.fetch(method, fresh)
+
+    def emit(self, event: Event) -> None:
+        self.observer.emit(event)
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def aclose(self) -> None:
+        tasks = list(self._background)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self.transport.aclose()

@@ -1,0 +1,69 @@
+"""The one place that redacts.
+
+WeChat puts tokens in the query string and secrets in token-endpoint bodies, and aiohttp prints
+whole URLs in its exceptions. Everything that leaves wxtcb as text (exception messages, log
+records, reprs, event hooks, CLI output) is built from a `RequestSummary` or passed through
+`scrub` first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import attrs
+
+__all__ = ["MASK", "SECRET_PARAMS", "RequestSummary", "redact_params", "scrub"]
+
+MASK = "***"
+
+#: Query or body keys whose values are credentials.
+SECRET_PARAMS = frozenset(
+    {
+        "access_token",
+        "authorizer_access_token",
+        "authorizer_refresh_token",
+        "cloudbase_access_token",
+        "component_access_token",
+        "component_appsecret",
+        "component_verify_ticket",
+        "encoding_aes_key",
+        "refresh_token",
+        "secret",
+        "ticket",
+    }
+)
+
+_SECRET_IN_TEXT = re.compile(
+    r"(?P<key>(?:%s)(?:=|%%3D|\"?\s*:\s*\"?))(?P<value>[^&\s'\",}]+)"
+    % "|".join(sorted(SECRET_PARAMS, key=len, reverse=True)),
+    re.IGNORECASE,
+)
+
+
+def redact_params(params: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Return *params* as pairs, with every credential's value replaced by the mask."""
+    return tuple((k, MASK if k.lower() in SECRET_PARAMS else v) for k, v in params.items())
+
+
+def scrub(text: str) -> str:
+    """Mask credential values inside free text such as an aiohttp exception message."""
+    return _SECRET_IN_TEXT.sub(lambda m: m.group("key") + MASK, text)
+
+
+@attrs.frozen
+class RequestSummary:
+    """What a request was, safe to print: HTTP method, API path and redacted query parameters.
+
+    The body is never summarised: token endpoints carry secrets there.
+    """
+
+    http_method: str
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def __str__(self) -> str:
+        if not self.params:
+            return f"{self.http_method} {self.path}"
+        query = "&".join(f"{k}={v}" for k, v in self.params)
+        return f"{self.http_method} {self.path}?{query}"

@@ -1,0 +1,104 @@
+"""What is retried, how often and how long: `RetryPolicy`, a thin layer over tenacity.
+
+Only transient failures are retried: errcode -1 and -1000, connection errors, timeouts, HTTP 5xx
+and non-JSON gateway pages. Never quota, credential or token codes; refresh-and-replay on a
+rejected token lives in the pipeline, outside this loop, so the two never multiply.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import attrs
+import tenacity
+
+from wxtcb.errors import WxTcbError
+
+__all__ = ["RetryPolicy", "is_transient"]
+
+T = TypeVar("T")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether *exc* is a failure that the same request may not meet again."""
+    return isinstance(exc, WxTcbError) and exc.transient
+
+
+def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative")
+
+
+@attrs.frozen
+class RetryPolicy:
+    """Attempts plus a total time budget, capped exponential backoff plus jitter.
+
+    Args:
+        attempts: Tries in all, the first included (1 disables retries).
+        timeout: Total seconds for all attempts and waits; no new attempt starts after it.
+        wait_initial: The first wait, doubled after each failure...
+        wait_max: ...up to this cap.
+        wait_jitter: Up to this many random seconds added to each wait, so that many clients
+            knocked over together do not come back together.
+
+    ``RetryPolicy(wait_initial=0, wait_max=0, wait_jitter=0)`` retries without sleeping (tests).
+    """
+
+    attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
+    timeout: float = attrs.field(default=30.0, validator=_positive)
+    wait_initial: float = attrs.field(default=0.1, validator=_positive)
+    wait_max: float = attrs.field(default=5.0, validator=_positive)
+    wait_jitter: float = attrs.field(default=1.0, validator=_positive)
+
+    def _wait(self) -> tenacity.wait.wait_base:
+        if self.wait_initial == 0 and self.wait_jitter == 0:
+            return tenacity.wait_none()
+        return tenacity.wait_exponential_jitter(
+            initial=self.wait_initial, max=self.wait_max, jitter=self.wait_jitter
+        )
+
+    async def run(
+        self,
+        attempt: Callable[[int], Awaitable[T]],
+        *,
+        retryable: bool = True,
+        before_sleep: Callable[[int, float, BaseException], None] | None = None,
+    ) -> T:
+        """Run ``attempt(n)`` until it succeeds, fails for good, or the policy is spent.
+
+        The first attempt runs without any retry machinery (the hot path); tenacity takes over
+        only after a transient failure. The last error is raised as itself, never `RetryError`.
+        *before_sleep(next_attempt, wait, error)* is told about each retry before its wait.
+        """
+        started = time.monotonic()
+        try:
+            return await attempt(1)
+        except WxTcbError as exc:
+            if not retryable or not exc.transient or self.attempts == 1:
+                raise
+            pending: list[BaseException] = [exc]
+
+        def sleep_hook(state: tenacity.RetryCallState) -> None:
+            if before_sleep is not None and state.outcome is not None:
+                error = state.outcome.exception()
+                wait = state.next_action.sleep if state.next_action is not None else 0.0
+                if error is not None:
+                    before_sleep(state.attempt_number + 1, wait, error)
+
+        budget = self.timeout - (time.monotonic() - started)
+        retrying = tenacity.AsyncRetrying(
+            stop=tenacity.stop_after_attempt(self.attempts) | tenacity.stop_before_delay(budget),
+            wait=self._wait(),
+            retry=tenacity.retry_if_exception(is_transient),
+            before_sleep=sleep_hook,
+            reraise=True,
+        )
+        async for try_ in retrying:
+            with try_:
+                if pending:
+                    # Attempt 1 already ran; replay its failure so tenacity counts it and waits.
+                    raise pending.pop()
+                return await attempt(try_.retry_state.attempt_number)
+        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover

@@ -1,0 +1,33 @@
+"""Test your code against an emulated WeChat: `Emulator`, `Fault` and the demo credentials.
+
+The pytest plugin (`wxtcb.testing.pytest_plugin`, registered automatically when wxtcb is
+installed) adds the ``wxtcb_emulator`` and ``wxtcb_client`` fixtures.
+"""
+
+from wxtcb.testing.emulator import (
+    DEMO_APPID,
+    DEMO_AUTHORIZER_APPID,
+    DEMO_COMPONENT_APPID,
+    DEMO_COMPONENT_SECRET,
+    DEMO_ENCODING_AES_KEY,
+    DEMO_PUSH_TOKEN,
+    DEMO_REFRESH_TOKEN,
+    DEMO_SECRET,
+    DEMO_TICKET,
+    Emulator,
+    Fault,
+)
+
+__all__ = [
+    "DEMO_APPID",
+    "DEMO_AUTHORIZER_APPID",
+    "DEMO_COMPONENT_APPID",
+    "DEMO_COMPONENT_SECRET",
+    "DEMO_ENCODING_AES_KEY",
+    "DEMO_PUSH_TOKEN",
+    "DEMO_REFRESH_TOKEN",
+    "DEMO_SECRET",
+    "DEMO_TICKET",
+    "Emulator",
+    "Fault",
+]

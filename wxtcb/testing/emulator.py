@@ -1,0 +1,413 @@
+"""An emulator of the WeChat endpoints wxtcb uses, as an aiohttp.web application on loopback.
+
+It behaves like WeChat where wxtcb's correctness depends on it: tokens expire and rotate (the old
+one stays valid for a grace period), ``stable_token`` hands back the same token until it is
+near expiry, every fetch of ``cgi-bin/token`` rotates, get/set of the callback configuration
+round-trips per app, and component and authorizer tokens follow the third-party rules (ticket
+check, refresh-token rotation when switched on, 61023 for an unknown refresh token). Faults are
+injected per endpoint, and every endpoint counts its calls.
+
+Run it in your tests (``async with Emulator() as emu``) or from a shell (``wxtcb emulator``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from aiohttp import web
+
+__all__ = [
+    "DEMO_APPID",
+    "DEMO_AUTHORIZER_APPID",
+    "DEMO_COMPONENT_APPID",
+    "DEMO_COMPONENT_SECRET",
+    "DEMO_ENCODING_AES_KEY",
+    "DEMO_PUSH_TOKEN",
+    "DEMO_REFRESH_TOKEN",
+    "DEMO_SECRET",
+    "DEMO_TICKET",
+    "Emulator",
+    "Fault",
+]
+
+#: Demo credentials every emulator knows (public: they open nothing but the emulator).
+DEMO_APPID = "wxdemo0000000001"
+DEMO_SECRET = "demo-app-secret-0000000000000001"
+DEMO_COMPONENT_APPID = "wxcomponentdemo01"
+DEMO_COMPONENT_SECRET = "demo-component-secret-000000001"
+DEMO_TICKET = "ticket@@@demo-component-verify-ticket"
+DEMO_AUTHORIZER_APPID = "wxmerchantdemo001"
+DEMO_REFRESH_TOKEN = "refreshtoken@@@demo-merchant-0001"
+DEMO_PUSH_TOKEN = "demopushtoken"
+DEMO_ENCODING_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+TICKET_TTL = 12 * 3600.0
+
+
+@attrs.frozen
+class Fault:
+    """Something that goes wrong on one request. Build with the class methods."""
+
+    kind: str
+    errcode: int = 0
+    errmsg: str = ""
+    status: int = 200
+    body: bytes = b""
+    delay: float = 0.0
+
+    @classmethod
+    def error(cls, errcode: int, errmsg: str = "emulated error") -> Fault:
+        """Answer HTTP 200 with this errcode (and a ``rid`` in errmsg, as WeChat does)."""
+        return cls("errcode", errcode=errcode, errmsg=errmsg)
+
+    @classmethod
+    def http(cls, status: int = 502, body: bytes = b"<html><body><h1>502 Bad Gateway</h1></body></html>") -> Fault:
+        """Answer with an HTTP status and a (by default HTML gateway) page."""
+        return cls("http", status=status, body=body)
+
+    @classmethod
+    def malformed(cls, body: bytes = b'{"errcode": 0, "errmsg": "ok", "data": {') -> Fault:
+        """Answer HTTP 200 with a body that is not JSON."""
+        return cls("http", status=200, body=body)
+
+    @classmethod
+    def raw(cls, body: bytes, status: int = 200) -> Fault:
+        """Answer with exactly these bytes."""
+        return cls("http", status=status, body=body)
+
+    @classmethod
+    def latency(cls, seconds: float) -> Fault:
+        """Answer normally after a delay."""
+        return cls("latency", delay=seconds)
+
+    @classmethod
+    def hang(cls) -> Fault:
+        """Never answer (until the emulator closes)."""
+        return cls("hang")
+
+    @classmethod
+    def reset(cls) -> Fault:
+        """Drop the connection without an answer."""
+        return cls("reset")
+
+
+@attrs.define
+class _Issued:
+    kind: str
+    appid: str
+    expires_at: float
+
+
+@attrs.define
+class _Authorizer:
+    component_appid: str
+    refresh_tokens: dict[str, float]  # value -> valid until (inf for the current one)
+    current_refresh_token: str
+
+
+class Emulator:
+    """WeChat's token and tcb message-push endpoints on a free loopback port.
+
+    Args:
+        token_ttl: ``expires_in`` of issued tokens, in seconds.
+        grace: How long a token stays valid after a rotation replaced it.
+        rotate_refresh_tokens: Hand out a new authorizer_refresh_token on every authorizer
+            token fetch (the old one lives *grace* seconds more).
+        clock: The emulator's notion of now; `advance` moves it forward.
+    """
+
+    def __init__(
+        self,
+        *,
+        token_ttl: int = 7200,
+        grace: float = 300.0,
+        rotate_refresh_tokens: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.token_ttl = token_ttl
+        self.grace = grace
+        self.rotate_refresh_tokens = rotate_refresh_tokens
+        self._clock = clock
+        self._offset = 0.0
+        self.calls: Counter[str] = Counter()
+        self.apps: dict[str, str] = {DEMO_APPID: DEMO_SECRET}
+        self.components: dict[str, str] = {DEMO_COMPONENT_APPID: DEMO_COMPONENT_SECRET}
+        self.tickets: dict[str, tuple[str, float]] = {DEMO_COMPONENT_APPID: (DEMO_TICKET, float("inf"))}
+        self.authorizers: dict[str, _Authorizer] = {}
+        self.add_authorizer(DEMO_COMPONENT_APPID, DEMO_AUTHORIZER_APPID, DEMO_REFRESH_TOKEN)
+        self.configs: dict[str, dict[str, Any]] = {}
+        self._tokens: dict[str, _Issued] = {}
+        self._stable: dict[str, str] = {}
+        self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._closing = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+        self.app = web.Application()
+        self.app.router.add_route("*", "/{path:.*}", self._handle)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve on *host*:*port* (0: a free port); returns the base URL."""
+        self._closing = asyncio.Event()
+        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port, shutdown_timeout=0.5)
+        await site.start()
+        server = site._server
+        assert server is not None and isinstance(server, asyncio.base_events.Server)
+        bound = server.sockets[0].getsockname()[1]
+        self.url = f"http://{host}:{bound}"
+        return self.url
+
+    async def close(self) -> None:
+        self._closing.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- state ------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self._clock() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's clock forward: tokens and tickets expire as if time had passed."""
+        self._offset += seconds
+
+    def add_app(self, appid: str, secret: str) -> None:
+        self.apps[appid] = secret
+
+    def add_component(self, component_appid: str, secret: str, ticket: str | None = None) -> None:
+        self.components[component_appid] = secret
+        if ticket is not None:
+            self.tickets[component_appid] = (ticket, self.now() + TICKET_TTL)
+
+    def issue_ticket(self, component_appid: str = DEMO_COMPONENT_APPID) -> str:
+        """A fresh component_verify_ticket, valid 12 hours, as WeChat would push it."""
+        ticket = "ticket@@@" + secrets.token_urlsafe(24)
+        self.tickets[component_appid] = (ticket, self.now() + TICKET_TTL)
+        return ticket
+
+    def add_authorizer(self, component_appid: str, authorizer_appid: str, refresh_token: str) -> None:
+        self.authorizers[authorizer_appid] = _Authorizer(
+            component_appid, {refresh_token: float("inf")}, refresh_token
+        )
+
+    def refresh_token_of(self, authorizer_appid: str) -> str:
+        """The refresh token WeChat currently considers the merchant's own."""
+        return self.authorizers[authorizer_appid].current_refresh_token
+
+    def fault(self, path: str, *faults: Fault, times: int = 1) -> None:
+        """Apply *faults* in order to the next requests to *path* (repeated *times*)."""
+        for _ in range(times):
+            self._faults[path.strip("/")].extend(faults)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    def expire_tokens(self) -> None:
+        """Expire every issued token now (the next business call answers 42001)."""
+        now = self.now()
+        for issued in self._tokens.values():
+            issued.expires_at = min(issued.expires_at, now)
+        self._stable.clear()
+
+    def revoke_tokens(self) -> None:
+        """Forget every issued token (the next business call answers 40001, as after a rotation)."""
+        self._tokens.clear()
+        self._stable.clear()
+
+    def token_count(self, kind: str | None = None) -> int:
+        """How many tokens were issued and are still known (of one kind)."""
+        return sum(1 for t in self._tokens.values() if kind is None or t.kind == kind)
+
+    # --- HTTP -------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.match_info["path"].strip("/")
+        self.calls[path] += 1
+        queue = self._faults.get(path)
+        if queue:
+            fault = queue.popleft()
+            if fault.kind == "errcode":
+                return _json({"errcode": fault.errcode, "errmsg": _with_rid(fault.errmsg)})
+            if fault.kind == "http":
+                return web.Response(status=fault.status, body=fault.body, content_type="text/html")
+            if fault.kind == "hang":
+                await self._closing.wait()
+                raise web.HTTPServiceUnavailable()
+            if fault.kind == "reset":
+                if request.transport is not None:
+                    request.transport.abort()
+                raise asyncio.CancelledError  # nothing more to say on a dropped connection
+            if fault.kind == "latency":
+                await asyncio.sleep(fault.delay)
+        handler = self._routes.get(path)
+        if handler is None:
+            return _json({"errcode": 40066, "errmsg": _with_rid("invalid url")}, status=404)
+        try:
+            body = await request.read()
+            data = json.loads(body) if body else {}
+        except ValueError:
+            return _json({"errcode": 47001, "errmsg": _with_rid("data format error")})
+        if not isinstance(data, dict):
+            return _json({"errcode": 47001, "errmsg": _with_rid("data format error")})
+        return _json(handler(self, request, data))
+
+    def _issue(self, kind: str, appid: str) -> tuple[str, int]:
+        token = f"{kind[:3]}_" + secrets.token_urlsafe(48)
+        self._tokens[token] = _Issued(kind, appid, self.now() + self.token_ttl)
+        return token, self.token_ttl
+
+    def _rotate(self, kind: str, appid: str) -> tuple[str, int]:
+        deadline = self.now() + self.grace
+        for issued in self._tokens.values():
+            if issued.kind == kind and issued.appid == appid:
+                issued.expires_at = min(issued.expires_at, deadline)
+        return self._issue(kind, appid)
+
+    def _check_token(self, request: web.Request, kinds: tuple[str, ...], param: str = "access_token") -> _Issued | dict[str, Any]:
+        token = request.query.get(param)
+        if not token:
+            return _error(41001, "access_token missing")
+        issued = self._tokens.get(token)
+        if issued is None or issued.kind not in kinds:
+            return _error(40001, "invalid credential, access_token is invalid or not latest")
+        if issued.expires_at <= self.now():
+            return _error(42001, "access_token expired")
+        return issued
+
+    def _token(self, request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
+        q = request.query
+        if request.method != "GET":
+            return _error(43001, "require GET method")
+        if q.get("grant_type") != "client_credential":
+            return _error(40002, "invalid grant_type")
+        if q.get("appid") not in self.apps:
+            return _error(40013, "invalid appid")
+        if self.apps[q["appid"]] != q.get("secret"):
+            return _error(40001, "invalid credential, access_token is invalid or not latest")
+        token, ttl = self._rotate("access", q["appid"])
+        return {"access_token": token, "expires_in": ttl}
+
+    def _stable_token(self, request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
+        if request.method != "POST":
+            return _error(43002, "require POST method")
+        if data.get("grant_type") != "client_credential":
+            return _error(40002, "invalid grant_type")
+        appid = data.get("appid")
+        if appid not in self.apps:
+            return _error(40013, "invalid appid")
+        if self.apps[appid] != data.get("secret"):
+            return _error(40125, "invalid appsecret")
+        current = self._stable.get(appid)
+        issued = self._tokens.get(current) if current else None
+        now = self.now()
+        if current and issued and not data.get("force_refresh") and issued.expires_at - now > self.grace:
+            return {"access_token": current, "expires_in": int(issued.expires_at - now)}
+        token, ttl = self._rotate("access", appid) if data.get("force_refresh") else self._issue("access", appid)
+        self._stable[appid] = token
+        return {"access_token": token, "expires_in": ttl}
+
+    def _component_token(self, request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
+        appid = data.get("component_appid")
+        if appid not in self.components:
+            return _error(61011, "invalid component")
+        if self.components[appid] != data.get("component_appsecret"):
+            return _error(40125, "invalid appsecret")
+        ticket, valid_until = self.tickets.get(appid, ("", 0.0))
+        if not data.get("component_verify_ticket") or data.get("component_verify_ticket") != ticket:
+            return _error(61006, "component ticket is invalid")
+        if valid_until <= self.now():
+            return _error(61005, "component ticket is expired")
+        token, ttl = self._rotate("component", appid)
+        return {"component_access_token": token, "expires_in": ttl}
+
+    def _authorizer_token(self, request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
+        issued = self._check_token(request, ("component",))
+        if isinstance(issued, dict):
+            return issued
+        if data.get("component_appid") != issued.appid:
+            return _error(61011, "invalid component")
+        authorizer = self.authorizers.get(data.get("authorizer_appid", ""))
+        given = data.get("authorizer_refresh_token")
+        now = self.now()
+        if (
+            authorizer is None
+            or authorizer.component_appid != issued.appid
+            or not given
+            or authorizer.refresh_tokens.get(given, 0.0) <= now
+        ):
+            return _error(61023, "refresh_token is invalid")
+        if self.rotate_refresh_tokens:
+            new = "refreshtoken@@@" + secrets.token_urlsafe(24)
+            for value in authorizer.refresh_tokens:
+                authorizer.refresh_tokens[value] = min(authorizer.refresh_tokens[value], now + self.grace)
+            authorizer.refresh_tokens[new] = float("inf")
+            authorizer.current_refresh_token = new
+        token, ttl = self._rotate("authorizer", data["authorizer_appid"])
+        return {
+            "authorizer_access_token": token,
+            "expires_in": ttl,
+            "authorizer_refresh_token": authorizer.current_refresh_token,
+        }
+
+    def _get_callback_config(self, request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
+        issued = self._check_token(request, ("access", "authorizer"))
+        if isinstance(issued, dict):
+            return issued
+        config = self.configs.get(issued.appid, {})
+        return {"errcode": 0, "errmsg": "ok", "data": config}
+
+    def _set_callback_config(self, request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
+        issued = self._check_token(request, ("access", "authorizer"))
+        if isinstance(issued, dict):
+            return issued
+        if request.method != "POST":
+            return _error(43002, "require POST method")
+        if "function_config" not in data and "container_config" not in data:
+            return _error(40101, "missing parameter")
+        config = self.configs.setdefault(issued.appid, {})
+        for part in ("function_config", "container_config"):
+            if part in data:
+                if not isinstance(data[part], dict):
+                    return _error(40097, "invalid args")
+                config[part] = data[part]
+        return {"errcode": 0, "errmsg": "ok"}
+
+    _routes: dict[str, Callable[[Emulator, web.Request, dict[str, Any]], dict[str, Any]]] = {
+        "cgi-bin/token": _token,
+        "cgi-bin/stable_token": _stable_token,
+        "cgi-bin/component/api_component_token": _component_token,
+        "cgi-bin/component/api_authorizer_token": _authorizer_token,
+        "tcb/getcallbackconfig": _get_callback_config,
+        "tcb/setcallbackconfig": _set_callback_config,
+    }
+
+
+def _with_rid(errmsg: str) -> str:
+    return f"{errmsg} rid: {secrets.token_hex(4)}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
+
+
+def _error(errcode: int, errmsg: str) -> dict[str, Any]:
+    return {"errcode": errcode, "errmsg": _with_rid(errmsg)}
+
+
+def _json(data: dict[str, Any], status: int = 200) -> web.Response:
+    # WeChat labels JSON as text/plain; the client must not care.
+    return web.Response(status=status, text=json.dumps(data, ensure_ascii=False), content_type="text/plain")

@@ -1,0 +1,16 @@
+"""Token providers: own app (stable or classic), static, third-party component and authorizer."""
+
+from wxtcb.tokens.app import AppTokenProvider, StaticTokenProvider
+from wxtcb.tokens.base import CachingTokenProvider, TokenContext, TokenProvider
+from wxtcb.tokens.component import AuthorizerTokenProvider, ComponentTokenProvider, RefreshTokenHook
+
+__all__ = [
+    "AppTokenProvider",
+    "AuthorizerTokenProvider",
+    "CachingTokenProvider",
+    "ComponentTokenProvider",
+    "RefreshTokenHook",
+    "StaticTokenProvider",
+    "TokenContext",
+    "TokenProvider",
+]

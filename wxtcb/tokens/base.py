@@ -1,0 +1,220 @@
+"""The token lifecycle shared by every provider that fetches: cache, refresh ahead, single-flight.
+
+1. A cached token is used until ``expires_at - margin``. Inside the margin it is still used while
+   one background refresh replaces it (refresh ahead), so request paths do not wait in steady state.
+2. However many coroutines miss at once, one fetch task runs; each caller awaits it through
+   `asyncio.shield`, so a cancelled caller cancels nothing for the others, and a failure reaches all.
+3. Across processes the fetch happens under the store's lease: one owner fetches, the others
+   re-read the store until the new token appears or the lease lapses.
+4. Invalidation is compare-and-delete: only the token that was rejected is dropped.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol, TypeVar
+
+from wxtcb.errors import RequestTimeout, WxTcbError
+from wxtcb.events import Event, TokenFetched, error_fields
+from wxtcb.methods import Method
+from wxtcb.stores import CachedToken, MemoryTokenStore, TokenStore
+
+__all__ = ["CachingTokenProvider", "TokenContext", "TokenProvider"]
+
+T = TypeVar("T")
+logger = logging.getLogger("wxtcb")
+
+#: Seconds a waiter sleeps between re-reads of the store while another process refreshes.
+POLL_INTERVAL = 0.05
+#: A token with less than this left is not used even inside the margin.
+MIN_VALIDITY = 30.0
+#: After a failed refresh ahead, the next one waits this long (the cached token is still valid).
+AHEAD_BACKOFF = 10.0
+
+
+class TokenContext(Protocol):
+    """What a provider may use of the client that asks it for a token."""
+
+    #: The longest one fetch can take (retry budget plus one attempt's timeout), in seconds.
+    fetch_timeout: float
+
+    async def fetch(self, method: Method[T], token: str | None = None) -> T:
+        """Send *method* through the retry policy (no refresh-and-replay)."""
+        ...
+
+    async def call(self, method: Method[T], provider: TokenProvider) -> T:
+        """Send *method* with *provider*'s token, refreshing and replaying once on rejection."""
+        ...
+
+    def emit(self, event: Event) -> None:
+        """Log an event and hand it to the user's hook."""
+        ...
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run *coro* in the background, cancelled when the client closes."""
+        ...
+
+
+class TokenProvider(Protocol):
+    """Gives the pipeline a token, and takes back one that WeChat rejected."""
+
+    #: What the token is for, for logs: ``"stable:wx123"``.
+    kind: str
+    appid: str
+
+    async def token(self, ctx: TokenContext) -> str:
+        """A token believed valid."""
+        ...
+
+    async def invalidate(self, token: str) -> None:
+        """Forget *token* (if it is still the cached one): WeChat rejected it."""
+        ...
+
+
+class CachingTokenProvider(abc.ABC):
+    """Base of the providers that fetch tokens from WeChat and cache them in a `TokenStore`."""
+
+    kind: str = ""
+
+    def __init__(
+        self,
+        appid: str,
+        *,
+        store: TokenStore | None = None,
+        margin: float = 300.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not appid or not isinstance(appid, str):
+            raise ValueError("appid must be a non-empty string")
+        self.appid = appid
+        self.store: TokenStore = store if store is not None else MemoryTokenStore(clock=clock)
+        self.margin = margin
+        self._clock = clock
+        self._inflight: asyncio.Task[str] | None = None
+        self._ahead_not_before = 0.0
+
+    @property
+    @abc.abstractmethod
+    def cache_key(self) -> str:
+        """The store key of this provider's cached token."""
+
+    @abc.abstractmethod
+    async def _fetch(self, ctx: TokenContext) -> tuple[str, int]:
+        """Fetch a new token from WeChat: ``(value, expires_in)``."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.kind} appid={self.appid}>"
+
+    async def token(self, ctx: TokenContext) -> str:
+        cached = await self.store.get_token(self.cache_key)
+        if cached is not None:
+            now = self._clock()
+            if now < cached.expires_at - self.margin:
+                return cached.value
+            if now < cached.expires_at - MIN_VALIDITY:
+                self._refresh_ahead(ctx, now)
+                return cached.value
+        return await self._single_flight(ctx)
+
+    async def invalidate(self, token: str) -> None:
+        await self.store.delete_token(self.cache_key, token)
+
+    def _refresh_ahead(self, ctx: TokenContext, now: float) -> None:
+        if now < self._ahead_not_before or self._running_task() is not None:
+            return
+
+        async def refresh() -> None:
+            try:
+                await self._single_flight(ctx, wait_for_others=False)
+            except WxTcbError:
+                # The cached token is still valid; callers keep using it. Try again later.
+                self._ahead_not_before = self._clock() + AHEAD_BACKOFF
+
+        ctx.spawn(refresh())
+
+    def _running_task(self) -> asyncio.Task[str] | None:
+        task = self._inflight
+        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
+            return None
+        return task
+
+    async def _single_flight(self, ctx: TokenContext, *, wait_for_others: bool = True) -> str:
+        task = self._running_task()
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._refresh(ctx, wait_for_others))
+            task.add_done_callback(_retrieve)
+            self._inflight = task
+        return await asyncio.shield(task)
+
+    async def _refresh(self, ctx: TokenContext, wait_for_others: bool) -> str:
+        owner = uuid.uuid4().hex
+        lease_ttl = ctx.fetch_timeout + 5.0
+        give_up = time.monotonic() + 2 * lease_ttl
+        while True:
+            if await self.store.acquire_lease(self.cache_key, owner, lease_ttl):
+                try:
+                    return await self._refresh_as_owner(ctx)
+                finally:
+                    await self.store.release_lease(self.cache_key, owner)
+            # Another process is refreshing: read what it stores instead of fetching.
+            cached = await self.store.get_token(self.cache_key)
+            if cached is not None:
+                left = cached.expires_at - self._clock()
+                if left > self.margin or (not wait_for_others and left > MIN_VALIDITY):
+                    return cached.value
+            if time.monotonic() > give_up:
+                raise RequestTimeout(f"waited {2 * lease_ttl:g} s for another process to refresh {self.kind}")
+            await asyncio.sleep(POLL_INTERVAL)
+
+    async def _refresh_as_owner(self, ctx: TokenContext) -> str:
+        cached = await self.store.get_token(self.cache_key)
+        now = self._clock()
+        if cached is not None and now < cached.expires_at - self.margin:
+            return cached.value  # someone refreshed while we waited for the lease
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(ctx.fetch_timeout):
+                value, expires_in = await self._fetch(ctx)
+        except TimeoutError:
+            raise RequestTimeout(f"fetching the {self.kind} token took over {ctx.fetch_timeout:g} s") from None
+        except WxTcbError as exc:
+            _observer_fetch(ctx, self, time.perf_counter() - started, None, exc)
+            raise
+        _observer_fetch(ctx, self, time.perf_counter() - started, expires_in, None)
+        issued = self._clock()
+        kept = await self.store.put_token(
+            self.cache_key, CachedToken(value, expires_at=issued + expires_in, issued_at=issued)
+        )
+        return kept.value
+
+
+def _observer_fetch(
+    ctx: TokenContext,
+    provider: CachingTokenProvider,
+    elapsed: float,
+    expires_in: int | None,
+    error: BaseException | None,
+) -> None:
+    ctx.emit(TokenFetched(provider.kind, provider.appid, elapsed, expires_in, *error_fields(error)))
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    # Every waiter gets the error through shield; this only keeps asyncio from warning when a
+    # background refresh failed with nobody waiting.
+    if not task.cancelled() and task.exception() is not None:
+        logger.debug("token refresh failed: %s", type(task.exception()).__name__)
+
+
+async def await_hook(hook: Callable[..., Awaitable[Any]] | None, *args: Any) -> None:
+    """Await a user hook; its failure is logged, never allowed to lose what was already stored."""
+    if hook is None:
+        return
+    try:
+        await hook(*args)
+    except Exception:
+        logger.exception("user hook %r raised; the stored credential is unaffected", getattr(hook, "__name__", hook))

@@ -1,0 +1,69 @@
+"""The only module that touches aiohttp: send a `Request`, get ``(status, body)`` back.
+
+aiohttp's exceptions print the whole URL, access token included; they are translated here into
+`TransportError` built from the redacted summary, and never chained (``from None``) so that a
+traceback cannot show them either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+import aiohttp
+
+from wxtcb.errors import RequestTimeout, TransportError
+from wxtcb.protocol import Request
+from wxtcb.redaction import scrub
+
+__all__ = ["AiohttpTransport", "Transport"]
+
+
+class Transport(Protocol):
+    """Sends one request and returns the HTTP status and the body bytes."""
+
+    async def send(self, request: Request, *, timeout: float) -> tuple[int, bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class AiohttpTransport:
+    """A `Transport` over one `aiohttp.ClientSession`, created here or borrowed (never closed then)."""
+
+    __slots__ = ("_base_url", "_owns_session", "_session")
+
+    def __init__(self, base_url: str, session: aiohttp.ClientSession | None = None) -> None:
+        self._base_url = base_url.rstrip("/") + "/"
+        self._session = session
+        self._owns_session = session is None
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            # Accept-Encoding identity: WeChat does not document gzip, and the bodies are small.
+            self._session = aiohttp.ClientSession(headers={"Accept-Encoding": "identity"})
+        return self._session
+
+    async def send(self, request: Request, *, timeout: float) -> tuple[int, bytes]:
+        session = self._session or self._open()
+        try:
+            async with asyncio.timeout(timeout):
+                async with session.request(
+                    request.http_method,
+                    self._base_url + request.path,
+                    params=request.params,
+                    data=request.body,
+                    headers=request.headers,
+                    allow_redirects=False,
+                ) as response:
+                    return response.status, await response.read()
+        except TimeoutError:
+            raise RequestTimeout(f"no answer within {timeout:g} s", request=request.summary) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise TransportError(
+                f"{type(exc).__name__}: {scrub(str(exc))}", request=request.summary
+            ) from None
+
+    async def aclose(self) -> None:
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+        self._session = None
