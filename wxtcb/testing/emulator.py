@@ -63,14 +63,20 @@ class Fault:
     delay: float = 0.0
 
     @classmethod
-    def error(cls, errcode: int, errmsg: str = "emulated error") -> Fault:
+    def error(cls, errcode: int, errmsg: str = "emulated error", *, delay: float = 0.0) -> Fault:
         """Answer HTTP 200 with this errcode (and a ``rid`` in errmsg, as WeChat does)."""
-        return cls("errcode", errcode=errcode, errmsg=errmsg)
+        return cls("errcode", errcode=errcode, errmsg=errmsg, delay=delay)
 
     @classmethod
-    def http(cls, status: int = 502, body: bytes = b"<html><body><h1>502 Bad Gateway</h1></body></html>") -> Fault:
+    def http(
+        cls,
+        status: int = 502,
+        body: bytes = b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+        *,
+        delay: float = 0.0,
+    ) -> Fault:
         """Answer with an HTTP status and a (by default HTML gateway) page."""
-        return cls("http", status=status, body=body)
+        return cls("http", status=status, body=body, delay=delay)
 
     @classmethod
     def malformed(cls, body: bytes = b'{"errcode": 0, "errmsg": "ok", "data": {') -> Fault:
@@ -157,9 +163,9 @@ class Emulator:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on *host*:*port* (0: a free port); returns the base URL."""
         self._closing = asyncio.Event()
-        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
+        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port, shutdown_timeout=0.5)
+        site = web.TCPSite(self._runner, host, port)
         await site.start()
         server = site._server
         assert server is not None and isinstance(server, asyncio.base_events.Server)
@@ -232,6 +238,10 @@ class Emulator:
         self._tokens.clear()
         self._stable.clear()
 
+    def issued_tokens(self) -> list[str]:
+        """Every token issued so far and still known (tests look for them where they must not be)."""
+        return list(self._tokens)
+
     def token_count(self, kind: str | None = None) -> int:
         """How many tokens were issued and are still known (of one kind)."""
         return sum(1 for t in self._tokens.values() if kind is None or t.kind == kind)
@@ -244,6 +254,8 @@ class Emulator:
         queue = self._faults.get(path)
         if queue:
             fault = queue.popleft()
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
             if fault.kind == "errcode":
                 return _json({"errcode": fault.errcode, "errmsg": _with_rid(fault.errmsg)})
             if fault.kind == "http":
@@ -255,8 +267,6 @@ class Emulator:
                 if request.transport is not None:
                     request.transport.abort()
                 raise asyncio.CancelledError  # nothing more to say on a dropped connection
-            if fault.kind == "latency":
-                await asyncio.sleep(fault.delay)
         handler = self._routes.get(path)
         if handler is None:
             return _json({"errcode": 40066, "errmsg": _with_rid("invalid url")}, status=404)

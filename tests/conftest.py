@@ -1,0 +1,62 @@
+"""One emulator fixture, a client on it, and helpers that look for secrets where they must not be."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable
+
+import pytest
+
+import wxtcb
+from wxtcb.testing import DEMO_APPID, DEMO_COMPONENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_SECRET, DEMO_TICKET, Emulator
+
+#: Retries without sleeping, so the suite is fast and deterministic.
+FAST = wxtcb.RetryPolicy(attempts=5, timeout=30.0, wait_initial=0, wait_max=0, wait_jitter=0)
+
+STATIC_SECRETS = (DEMO_SECRET, DEMO_COMPONENT_SECRET, DEMO_TICKET, DEMO_REFRESH_TOKEN)
+
+
+@pytest.fixture
+def emulator(wxtcb_emulator: Emulator) -> Emulator:
+    """The WeChat emulator on a free loopback port (the plugin's fixture, as users get it)."""
+    return wxtcb_emulator
+
+
+@pytest.fixture
+def provider() -> wxtcb.AppTokenProvider:
+    """The demo app's stable-token provider."""
+    return wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET)
+
+
+@pytest.fixture
+async def client(emulator: Emulator, provider: wxtcb.AppTokenProvider) -> AsyncIterator[wxtcb.Client]:
+    """A client on the emulator with instant retries."""
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST, timeout=2.0) as c:
+        yield c
+
+
+@pytest.fixture
+def wxtcb_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """Every record of the wxtcb logger, from DEBUG up."""
+    caplog.set_level(logging.DEBUG, logger="wxtcb")
+    return caplog
+
+
+def assert_no_secret(texts: Iterable[str], secrets: Iterable[str]) -> None:
+    """Fail if any of *secrets* appears in any of *texts*."""
+    texts = list(texts)
+    for secret in secrets:
+        assert secret, "an empty secret would match everything"
+        for text in texts:
+            assert secret not in text, f"secret leaked into: {text[:200]!r}"
+
+
+def log_texts(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Rendered messages and every extra field of the captured records."""
+    out = []
+    for record in caplog.records:
+        out.append(record.getMessage())
+        out.extend(repr(v) for k, v in vars(record).items() if k.startswith("wxtcb_"))
+        if record.exc_info and record.exc_info[1] is not None:
+            out.append(str(record.exc_info[1]))
+    return out

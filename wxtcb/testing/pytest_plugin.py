@@ -1,0 +1,44 @@
+"""pytest plugin: ``wxtcb_emulator`` and ``wxtcb_client`` fixtures for your own tests.
+
+Registered automatically (entry point ``pytest11``) when wxtcb is installed; the fixtures are
+async, so they need pytest-asyncio::
+
+    async def test_my_handler(wxtcb_emulator, wxtcb_client):
+        wxtcb_emulator.fault("tcb/getcallbackconfig", Fault.error(-1))
+        config = await my_code(wxtcb_client)
+        assert wxtcb_emulator.calls["tcb/getcallbackconfig"] == 2
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+try:
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - the fixtures need pytest-asyncio; without it, none
+    pytest_asyncio = None
+
+from wxtcb.client import Client
+from wxtcb.retry import RetryPolicy
+from wxtcb.testing.emulator import DEMO_APPID, DEMO_SECRET, Emulator
+from wxtcb.tokens import AppTokenProvider
+
+__all__ = ["INSTANT_RETRY"]
+
+#: Retries without waiting, for tests.
+INSTANT_RETRY = RetryPolicy(wait_initial=0, wait_max=0, wait_jitter=0)
+
+if pytest_asyncio is not None:
+
+    @pytest_asyncio.fixture
+    async def wxtcb_emulator() -> AsyncIterator[Emulator]:
+        """A running `wxtcb.testing.Emulator` on a free loopback port."""
+        async with Emulator() as emulator:
+            yield emulator
+
+    @pytest_asyncio.fixture
+    async def wxtcb_client(wxtcb_emulator: Emulator) -> AsyncIterator[Client]:
+        """A `wxtcb.Client` for the emulator's demo app, with retries that do not wait."""
+        provider = AppTokenProvider(DEMO_APPID, DEMO_SECRET)
+        async with Client(provider, base_url=wxtcb_emulator.url, retry=INSTANT_RETRY, timeout=5.0) as client:
+            yield client
