@@ -24,7 +24,11 @@ def tests(session: nox.Session) -> None:
     """Run the test suite against the installed package (extras included)."""
     session.install("-e", ".[redis,component]", *_group("tests"))
     args = session.posargs or ["-q"]
-    session.run("pytest", *args, env={"PYTHONDEVMODE": "1", "PYTHONASYNCIODEBUG": os.environ.get("PYTHONASYNCIODEBUG", "")})
+    session.run(
+        "pytest",
+        *args,
+        env={"PYTHONDEVMODE": "1", "PYTHONASYNCIODEBUG": os.environ.get("PYTHONASYNCIODEBUG", "")},
+    )
 
 
 @nox.session(python=PYTHON)

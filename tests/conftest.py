@@ -8,7 +8,14 @@ from collections.abc import AsyncIterator, Iterable
 import pytest
 
 import wxtcb
-from wxtcb.testing import DEMO_APPID, DEMO_COMPONENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_SECRET, DEMO_TICKET, Emulator
+from wxtcb.testing import (
+    DEMO_APPID,
+    DEMO_COMPONENT_SECRET,
+    DEMO_REFRESH_TOKEN,
+    DEMO_SECRET,
+    DEMO_TICKET,
+    Emulator,
+)
 
 #: Retries without sleeping, so the suite is fast and deterministic.
 FAST = wxtcb.RetryPolicy(attempts=5, timeout=30.0, wait_initial=0, wait_max=0, wait_jitter=0)

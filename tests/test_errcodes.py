@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from collections.abc import AsyncIterator
+
+import pytest
 
 import wxtcb
 from tests.conftest import FAST
@@ -21,6 +21,7 @@ async def classic(emulator: Emulator) -> AsyncIterator[wxtcb.Client]:
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, stable=False)
     async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as c:
         yield c
+
 
 # errcode, class raised by a business call, business requests made, token fetches made
 # (retried codes exhaust the policy's 5 attempts; refreshed codes replay once with a new token).
@@ -85,7 +86,11 @@ TOKEN_ENDPOINT = [
 
 @pytest.mark.parametrize(("errcode", "raised", "fetches"), TOKEN_ENDPOINT)
 async def test_token_endpoint_errcode(
-    emulator: Emulator, classic: wxtcb.Client, errcode: int, raised: type[wxtcb.APIError], fetches: int
+    emulator: Emulator,
+    classic: wxtcb.Client,
+    errcode: int,
+    raised: type[wxtcb.APIError],
+    fetches: int,
 ) -> None:
     """On the token endpoint 40001 means a wrong secret: it fails at once, like every credential code."""
     emulator.fault(TOKEN, Fault.error(errcode), times=10)
@@ -105,7 +110,11 @@ def test_every_table_row_is_tested() -> None:
 @pytest.mark.parametrize(
     ("errmsg", "text", "rid"),
     [
-        ("invalid credential, access_token is invalid or not latest rid: 5f8d2c1e-3b2a1f0e-4c5d6e7f", "invalid credential, access_token is invalid or not latest", "5f8d2c1e-3b2a1f0e-4c5d6e7f"),
+        (
+            "invalid credential, access_token is invalid or not latest rid: 5f8d2c1e-3b2a1f0e-4c5d6e7f",
+            "invalid credential, access_token is invalid or not latest",
+            "5f8d2c1e-3b2a1f0e-4c5d6e7f",
+        ),
         ("system error hint: [Ab12Cd34]", "system error", "Ab12Cd34"),
         ("ok", "ok", None),
         ("", "", None),

@@ -96,7 +96,9 @@ async def test_same_token_handed_back_is_not_replayed(emulator: Emulator, client
 
 async def test_static_token_is_never_refreshed(emulator: Emulator) -> None:
     """A rejected static token raises; wxtcb has no way to refresh it and does not pretend to."""
-    async with wxtcb.Client(wxtcb.StaticTokenProvider("not-a-real-token"), base_url=emulator.url, retry=FAST) as c:
+    async with wxtcb.Client(
+        wxtcb.StaticTokenProvider("not-a-real-token"), base_url=emulator.url, retry=FAST
+    ) as c:
         with pytest.raises(wxtcb.TokenRejectedError):
             await c.get_callback_config()
     assert emulator.calls[GET] == 1
@@ -149,7 +151,9 @@ async def test_cancelled_caller_leaves_the_others_served(emulator: Emulator) -> 
 async def test_failed_fetch_reaches_every_waiter(emulator: Emulator, client: wxtcb.Client) -> None:
     """One failed fetch wakes every waiter with the same error; nobody fetches again on their own."""
     emulator.fault(STABLE, Fault.error(40125, delay=0.1))
-    results = await asyncio.gather(*(client.get_callback_config() for _ in range(100)), return_exceptions=True)
+    results = await asyncio.gather(
+        *(client.get_callback_config() for _ in range(100)), return_exceptions=True
+    )
     assert all(isinstance(r, wxtcb.BadCredentialsError) for r in results)
     assert emulator.calls[STABLE] == 1
     assert emulator.calls[GET] == 0

@@ -42,23 +42,59 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--secret", default=os.environ.get("WXTCB_SECRET"), help="AppSecret [WXTCB_SECRET]")
     g.add_argument("--classic", action="store_true", help="use cgi-bin/token instead of cgi-bin/stable_token")
     t = creds.add_argument_group("third-party platform (acting for a merchant)")
-    t.add_argument("--component-appid", default=os.environ.get("WXTCB_COMPONENT_APPID"), help="[WXTCB_COMPONENT_APPID]")
-    t.add_argument("--component-secret", default=os.environ.get("WXTCB_COMPONENT_SECRET"), help="[WXTCB_COMPONENT_SECRET]")
-    t.add_argument("--ticket", default=os.environ.get("WXTCB_COMPONENT_TICKET"), help="component_verify_ticket [WXTCB_COMPONENT_TICKET]")
-    t.add_argument("--authorizer-appid", default=os.environ.get("WXTCB_AUTHORIZER_APPID"), help="[WXTCB_AUTHORIZER_APPID]")
-    t.add_argument("--refresh-token", default=os.environ.get("WXTCB_AUTHORIZER_REFRESH_TOKEN"), help="[WXTCB_AUTHORIZER_REFRESH_TOKEN]")
+    t.add_argument(
+        "--component-appid",
+        default=os.environ.get("WXTCB_COMPONENT_APPID"),
+        help="[WXTCB_COMPONENT_APPID]",
+    )
+    t.add_argument(
+        "--component-secret",
+        default=os.environ.get("WXTCB_COMPONENT_SECRET"),
+        help="[WXTCB_COMPONENT_SECRET]",
+    )
+    t.add_argument(
+        "--ticket",
+        default=os.environ.get("WXTCB_COMPONENT_TICKET"),
+        help="component_verify_ticket [WXTCB_COMPONENT_TICKET]",
+    )
+    t.add_argument(
+        "--authorizer-appid",
+        default=os.environ.get("WXTCB_AUTHORIZER_APPID"),
+        help="[WXTCB_AUTHORIZER_APPID]",
+    )
+    t.add_argument(
+        "--refresh-token",
+        default=os.environ.get("WXTCB_AUTHORIZER_REFRESH_TOKEN"),
+        help="[WXTCB_AUTHORIZER_REFRESH_TOKEN]",
+    )
     c = creds.add_argument_group("connection")
-    c.add_argument("--base-url", default=os.environ.get("WXTCB_BASE_URL", DEFAULT_BASE_URL), help="API host [WXTCB_BASE_URL]")
+    c.add_argument(
+        "--base-url",
+        default=os.environ.get("WXTCB_BASE_URL", DEFAULT_BASE_URL),
+        help="API host [WXTCB_BASE_URL]",
+    )
     c.add_argument("--timeout", type=float, default=10.0, help="seconds per attempt (default 10)")
     c.add_argument(
         "--emulator",
         action="store_true",
         help="run against an embedded emulator with demo credentials (no WeChat account needed)",
     )
-    c.add_argument("--third-party", action="store_true", help="with --emulator: act as the demo third-party platform")
-    c.add_argument("-v", "--verbose", action="count", default=0, help="log requests to stderr (-vv for every attempt)")
+    c.add_argument(
+        "--third-party",
+        action="store_true",
+        help="with --emulator: act as the demo third-party platform",
+    )
+    c.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log requests to stderr (-vv for every attempt)",
+    )
 
-    parser = argparse.ArgumentParser(prog="wxtcb", description="WeChat CloudBase (tcb) from the command line.")
+    parser = argparse.ArgumentParser(
+        prog="wxtcb", description="WeChat CloudBase (tcb) from the command line."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     cc = sub.add_parser("callback-config", help="the message-push configuration")
     ccsub = cc.add_subparsers(dest="action", required=True)
@@ -147,11 +183,28 @@ _SAMPLE: dict[str, Any] = {
     "function_config": {
         "enable": True,
         "callbacks": [
-            {"msgType": "event", "event": "user_enter_tempsession", "env": "test-env-6gni9ity244a6ea3", "functionName": "callback", "enable": False},
-            {"msgType": "image", "event": "", "env": "test-env-6gni9ity244a6ea3", "functionName": "callback", "enable": True},
+            {
+                "msgType": "event",
+                "event": "user_enter_tempsession",
+                "env": "test-env-6gni9ity244a6ea3",
+                "functionName": "callback",
+                "enable": False,
+            },
+            {
+                "msgType": "image",
+                "event": "",
+                "env": "test-env-6gni9ity244a6ea3",
+                "functionName": "callback",
+                "enable": True,
+            },
         ],
     },
-    "container_config": {"enable": True, "qbase_env": "test-env-6gni9ity244a6ea3", "qbase_container_path": "/container-echo", "text_mode": 1},
+    "container_config": {
+        "enable": True,
+        "qbase_env": "test-env-6gni9ity244a6ea3",
+        "qbase_container_path": "/container-echo",
+        "text_mode": 1,
+    },
 }
 
 
@@ -177,7 +230,10 @@ async def _serve_emulator(args: argparse.Namespace) -> None:
     emulator = testing.Emulator(rotate_refresh_tokens=args.rotate_refresh_tokens)
     url = await emulator.start(args.host, args.port)
     print(f"wxtcb emulator listening on {url}", flush=True)
-    print(f"demo app: {testing.DEMO_APPID} (secret: wxtcb.testing.DEMO_SECRET); Ctrl-C stops", flush=True)
+    print(
+        f"demo app: {testing.DEMO_APPID} (secret: wxtcb.testing.DEMO_SECRET); Ctrl-C stops",
+        flush=True,
+    )
     try:
         await asyncio.Event().wait()
     finally:

@@ -80,7 +80,7 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     conv.register_unstructure_hook(TextMode | int, int)
 
     def structure_factory(cls: type[Any]) -> Callable[[Any, type[Any]], Any]:
-        overrides = {py: override(rename=wire) for py, wire in _RENAMES.get(cls, {}).items()}
+        overrides: dict[str, Any] = {py: override(rename=wire) for py, wire in _RENAMES.get(cls, {}).items()}
         inner = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=strict, **overrides)
 
         def structure_with_clean_keys(data: Any, type_: type[Any]) -> Any:
@@ -92,7 +92,7 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
         return structure_with_clean_keys
 
     def unstructure_factory(cls: type[Any]) -> Callable[[Any], Any]:
-        overrides = {py: override(rename=wire) for py, wire in _RENAMES.get(cls, {}).items()}
+        overrides: dict[str, Any] = {py: override(rename=wire) for py, wire in _RENAMES.get(cls, {}).items()}
         return make_dict_unstructure_fn(cls, conv, **overrides)
 
     conv.register_structure_hook_factory(attrs.has, structure_factory)
@@ -118,9 +118,16 @@ def unstructure(obj: object) -> Any:
     return converter.unstructure(obj)
 
 
+#: cattrs reports attribute names; users read the JSON, so paths show the wire names.
+_WIRE_NAMES = [(f".{py}", f".{wire}") for renames in _RENAMES.values() for py, wire in renames.items()]
+
+
 def _describe(exc: BaseException, root: str) -> str:
     if isinstance(exc, cattrs.BaseValidationError):
-        return "; ".join(cattrs.transform_error(exc, path=root, format_exception=_format))
+        messages = cattrs.transform_error(exc, path=root, format_exception=_format)
+        for py, wire in _WIRE_NAMES:
+            messages = [m.replace(py, wire) for m in messages]
+        return "; ".join(messages)
     return f"{_format(exc, None)} @ {root}"
 
 

@@ -185,7 +185,10 @@ class TransportError(WxTcbError):
         return f"{self.message} [{self.request}]" if self.request is not None else self.message
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild_transport_error, (type(self), self.message, self.request, self.status, self.transient))
+        return (
+            _rebuild_transport_error,
+            (type(self), self.message, self.request, self.status, self.transient),
+        )
 
 
 def _rebuild_transport_error(
@@ -266,7 +269,11 @@ def split_rid(errmsg: str) -> tuple[str, str | None]:
 
 
 def api_error(
-    errcode: int, errmsg: str, *, token_endpoint: bool = False, request: RequestSummary | None = None
+    errcode: int,
+    errmsg: str,
+    *,
+    token_endpoint: bool = False,
+    request: RequestSummary | None = None,
 ) -> APIError:
     """Build the exception the table names for *errcode*."""
     rule = ERRCODES.get(errcode, _DEFAULT_RULE)

@@ -100,7 +100,10 @@ class TokenReplayed:
     level = logging.INFO
 
     def message(self) -> str:
-        return f"{self.api}: {self.kind} token for {self.appid} rejected ({self.errcode}); refreshed, replaying once"
+        return (
+            f"{self.api}: {self.kind} token for {self.appid} rejected ({self.errcode}); "
+            "refreshed, replaying once"
+        )
 
 
 @attrs.frozen

@@ -124,9 +124,7 @@ class SetCallbackConfig(Method[None]):
     """
 
     function_config: FunctionConfig | None = attrs.field(default=None, validator=_validate_function_config)
-    container_config: ContainerConfig | None = attrs.field(
-        default=None, validator=_validate_container_config
-    )
+    container_config: ContainerConfig | None = attrs.field(default=None, validator=_validate_container_config)
 
     api: ClassVar[str] = "tcb/setcallbackconfig"
     doc_url: ClassVar[str] = (

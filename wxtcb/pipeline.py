@@ -2,7 +2,7 @@
 
 On 40001/40014/42001 the pipeline invalidates the token it used (compare-and-delete), gets a
 fresh one and replays the call once; a second rejection raises. The replay is outside the retry
-loop so the two never multiply: at most ``2 × attempts`` requests per call.
+loop so the two never multiply: at most ``2 * attempts`` requests per call.
 """
 
 from __future__ import annotations

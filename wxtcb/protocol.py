@@ -43,9 +43,18 @@ def build_request(method: Method[Any], token: str | None = None) -> Request:
             raise ValueError(f"{method.api} needs a token")  # a bug of ours, not the caller's
         params = {**params, method.token_param: token}
     payload = method.payload()
-    body = None if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    body = (
+        None if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    )
     summary = RequestSummary(method.http_method, method.api, redact_params(params))
-    return Request(method.http_method, method.api, params, body, _JSON_HEADERS if body is not None else {}, summary)
+    return Request(
+        method.http_method,
+        method.api,
+        params,
+        body,
+        _JSON_HEADERS if body is not None else {},
+        summary,
+    )
 
 
 def parse(status: int, body: bytes, summary: RequestSummary) -> dict[str, Any]:
@@ -94,7 +103,8 @@ def decode(data: Mapping[str, Any], method: Method[T], summary: RequestSummary) 
         root = f"$.{method.result_key}"
         if method.result_key not in data:
             raise DecodeError(
-                f"cannot decode {returns.__name__}: required field missing @ {root}", request=summary
+                f"cannot decode {returns.__name__}: required field missing @ {root}",
+                request=summary,
             )
         value = data[method.result_key]
     try:

@@ -34,9 +34,9 @@ SECRET_PARAMS = frozenset(
     }
 )
 
+_KEYS = "|".join(sorted(SECRET_PARAMS, key=len, reverse=True))
 _SECRET_IN_TEXT = re.compile(
-    r"(?P<key>(?:%s)(?:=|%%3D|\"?\s*:\s*\"?))(?P<value>[^&\s'\",}]+)"
-    % "|".join(sorted(SECRET_PARAMS, key=len, reverse=True)),
+    rf"(?P<key>(?:{_KEYS})(?:=|%3D|\"?\s*:\s*\"?))(?P<value>[^&\s'\",}}]+)",
     re.IGNORECASE,
 )
 

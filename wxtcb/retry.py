@@ -55,9 +55,8 @@ class RetryPolicy:
     def _wait(self) -> tenacity.wait.wait_base:
         if self.wait_initial == 0 and self.wait_jitter == 0:
             return tenacity.wait_none()
-        return tenacity.wait_exponential_jitter(
-            initial=self.wait_initial, max=self.wait_max, jitter=self.wait_jitter
-        )
+        backoff = tenacity.wait_exponential(multiplier=self.wait_initial, max=self.wait_max)
+        return backoff + tenacity.wait_random(0, self.wait_jitter)
 
     async def run(
         self,

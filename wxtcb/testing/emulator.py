@@ -18,7 +18,7 @@ import secrets
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 from aiohttp import web
@@ -163,13 +163,12 @@ class Emulator:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on *host*:*port* (0: a free port); returns the base URL."""
         self._closing = asyncio.Event()
-        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5)
+        self._runner = web.AppRunner(
+            self.app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server
-        assert server is not None and isinstance(server, asyncio.base_events.Server)
-        bound = server.sockets[0].getsockname()[1]
+        await web.TCPSite(self._runner, host, port).start()
+        bound = self._runner.addresses[0][1]
         self.url = f"http://{host}:{bound}"
         return self.url
 
@@ -291,7 +290,9 @@ class Emulator:
                 issued.expires_at = min(issued.expires_at, deadline)
         return self._issue(kind, appid)
 
-    def _check_token(self, request: web.Request, kinds: tuple[str, ...], param: str = "access_token") -> _Issued | dict[str, Any]:
+    def _check_token(
+        self, request: web.Request, kinds: tuple[str, ...], param: str = "access_token"
+    ) -> _Issued | dict[str, Any]:
         token = request.query.get(param)
         if not token:
             return _error(41001, "access_token missing")
@@ -330,7 +331,9 @@ class Emulator:
         now = self.now()
         if current and issued and not data.get("force_refresh") and issued.expires_at - now > self.grace:
             return {"access_token": current, "expires_in": int(issued.expires_at - now)}
-        token, ttl = self._rotate("access", appid) if data.get("force_refresh") else self._issue("access", appid)
+        token, ttl = (
+            self._rotate("access", appid) if data.get("force_refresh") else self._issue("access", appid)
+        )
         self._stable[appid] = token
         return {"access_token": token, "expires_in": ttl}
 
@@ -400,7 +403,7 @@ class Emulator:
                 config[part] = data[part]
         return {"errcode": 0, "errmsg": "ok"}
 
-    _routes: dict[str, Callable[[Emulator, web.Request, dict[str, Any]], dict[str, Any]]] = {
+    _routes: ClassVar[dict[str, Callable[[Emulator, web.Request, dict[str, Any]], dict[str, Any]]]] = {
         "cgi-bin/token": _token,
         "cgi-bin/stable_token": _stable_token,
         "cgi-bin/component/api_component_token": _component_token,

@@ -11,12 +11,8 @@ async, so they need pytest-asyncio::
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import AsyncIterator
-
-try:
-    import pytest_asyncio
-except ImportError:  # pragma: no cover - the fixtures need pytest-asyncio; without it, none
-    pytest_asyncio = None
 
 from wxtcb.client import Client
 from wxtcb.retry import RetryPolicy
@@ -28,7 +24,9 @@ __all__ = ["INSTANT_RETRY"]
 #: Retries without waiting, for tests.
 INSTANT_RETRY = RetryPolicy(wait_initial=0, wait_max=0, wait_jitter=0)
 
-if pytest_asyncio is not None:
+# The fixtures are async and need pytest-asyncio; without it the plugin defines none.
+if importlib.util.find_spec("pytest_asyncio") is not None:
+    import pytest_asyncio
 
     @pytest_asyncio.fixture
     async def wxtcb_emulator() -> AsyncIterator[Emulator]:

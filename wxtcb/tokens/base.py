@@ -181,7 +181,9 @@ class CachingTokenProvider(abc.ABC):
             async with asyncio.timeout(ctx.fetch_timeout):
                 value, expires_in = await self._fetch(ctx)
         except TimeoutError:
-            raise RequestTimeout(f"fetching the {self.kind} token took over {ctx.fetch_timeout:g} s") from None
+            raise RequestTimeout(
+                f"fetching the {self.kind} token took over {ctx.fetch_timeout:g} s"
+            ) from None
         except WxTcbError as exc:
             _observer_fetch(ctx, self, time.perf_counter() - started, None, exc)
             raise
@@ -217,4 +219,7 @@ async def await_hook(hook: Callable[..., Awaitable[Any]] | None, *args: Any) -> 
     try:
         await hook(*args)
     except Exception:
-        logger.exception("user hook %r raised; the stored credential is unaffected", getattr(hook, "__name__", hook))
+        logger.exception(
+            "user hook %r raised; the stored credential is unaffected",
+            getattr(hook, "__name__", hook),
+        )

@@ -53,7 +53,9 @@ class ComponentTokenProvider(CachingTokenProvider):
         margin: float = 300.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(_non_empty("component_appid", component_appid), store=store, margin=margin, clock=clock)
+        super().__init__(
+            _non_empty("component_appid", component_appid), store=store, margin=margin, clock=clock
+        )
         self._secret = _non_empty("component_appsecret", component_appsecret)
         self._seed_ticket = None if ticket is None else _non_empty("ticket", ticket)
         self._key = f"token:component:{component_appid}"

@@ -1,0 +1,78 @@
+"""The public names: complete, sorted, and importable."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import wxtcb
+
+MODULES = [
+    "wxtcb",
+    "wxtcb.errors",
+    "wxtcb.models",
+    "wxtcb.testing",
+    "wxtcb.tokens",
+    "wxtcb.events",
+    "wxtcb.methods",
+    "wxtcb.stores",
+]
+
+
+def _isort_style(name: str) -> tuple[int, str]:
+    """ruff's RUF022 order: CONSTANTS, then CamelCase, then the rest."""
+    if name.isupper():
+        return 0, name
+    return (1 if name[:1].isupper() else 2), name
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_is_sorted_and_importable(name: str) -> None:
+    """__all__ is sorted (isort style, as ruff keeps it) and every name in it exists."""
+    module = importlib.import_module(name)
+    assert list(module.__all__) == sorted(module.__all__, key=_isort_style)
+    for item in module.__all__:
+        assert hasattr(module, item), item
+
+
+def test_every_public_name_is_exported() -> None:
+    """Every public attribute of the top-level package is in __all__ (submodules aside)."""
+    public = {
+        n for n in dir(wxtcb) if not n.startswith("_") and not isinstance(getattr(wxtcb, n), type(wxtcb))
+    }
+    assert public == set(wxtcb.__all__) - {"__version__"}
+
+
+def test_design_contract_names() -> None:
+    """The names the design promises users are there."""
+    for name in [
+        "AppTokenProvider",
+        "ComponentTokenProvider",
+        "AuthorizerTokenProvider",
+        "StaticTokenProvider",
+        "Client",
+        "CallbackConfig",
+        "FunctionConfig",
+        "FunctionCallback",
+        "ContainerConfig",
+        "TextMode",
+        "RetryPolicy",
+        "WxTcbError",
+        "APIError",
+        "TransportError",
+        "DecodeError",
+        "InvalidRequestError",
+        "TokenStore",
+        "MemoryTokenStore",
+    ]:
+        assert name in wxtcb.__all__
+    assert wxtcb.TextMode.JSON == 1
+    assert wxtcb.TextMode.XML == 2
+
+
+def test_py_typed_is_shipped() -> None:
+    """The package tells type checkers it is typed."""
+    from importlib.resources import files
+
+    assert files("wxtcb").joinpath("py.typed").is_file()
