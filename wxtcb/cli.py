@@ -14,7 +14,8 @@ import logging
 import os
 import sys
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 from wxtcb.client import DEFAULT_BASE_URL, Client
 from wxtcb.converter import make_converter, structure, unstructure
@@ -35,8 +36,14 @@ class UsageError(Exception):
     """Bad command-line input: exit 2 with one line."""
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, like every other failure, instead of argparse's usage block.
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    creds = argparse.ArgumentParser(add_help=False)
+    creds = _Parser(add_help=False)
     g = creds.add_argument_group("credentials (flags win over the environment)")
     g.add_argument("--appid", default=os.environ.get("WXTCB_APPID"), help="mini program appid [WXTCB_APPID]")
     g.add_argument("--secret", default=os.environ.get("WXTCB_SECRET"), help="AppSecret [WXTCB_SECRET]")
@@ -92,12 +99,10 @@ def _parser() -> argparse.ArgumentParser:
         help="log requests to stderr (-vv for every attempt)",
     )
 
-    parser = argparse.ArgumentParser(
-        prog="wxtcb", description="WeChat CloudBase (tcb) from the command line."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="wxtcb", description="WeChat CloudBase (tcb) from the command line.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     cc = sub.add_parser("callback-config", help="the message-push configuration")
-    ccsub = cc.add_subparsers(dest="action", required=True)
+    ccsub = cc.add_subparsers(dest="action", required=True, parser_class=_Parser)
     ccsub.add_parser("get", parents=[creds], help="print the configuration as JSON")
     setp = ccsub.add_parser("set", parents=[creds], help="set it from a wire-format JSON file")
     setp.add_argument("--file", required=True, help="JSON file ('-' for stdin), as printed by 'get'")
@@ -110,9 +115,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _read_config(path: str) -> SetCallbackConfig:
     try:
-        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -243,12 +248,14 @@ async def _serve_emulator(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     args = _parser().parse_args(argv)
+    handler = None
+    log = logging.getLogger("wxtcb")
+    level = log.level
     if getattr(args, "verbose", 0):
-        logging.basicConfig(
-            level=logging.DEBUG if args.verbose > 1 else logging.INFO,
-            format="%(levelname)s %(name)s: %(message)s",
-            stream=sys.stderr,
-        )
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.DEBUG if args.verbose > 1 else logging.INFO)
     try:
         if args.command == "emulator":
             with contextlib.suppress(KeyboardInterrupt):
@@ -261,6 +268,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WxTcbError as exc:
         print(f"wxtcb: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        if handler is not None:
+            log.removeHandler(handler)
+            log.setLevel(level)
     return 0
 
 

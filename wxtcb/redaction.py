@@ -36,7 +36,7 @@ SECRET_PARAMS = frozenset(
 
 _KEYS = "|".join(sorted(SECRET_PARAMS, key=len, reverse=True))
 _SECRET_IN_TEXT = re.compile(
-    rf"(?P<key>(?:{_KEYS})(?:=|%3D|\"?\s*:\s*\"?))(?P<value>[^&\s'\",}}]+)",
+    rf"(?P<key>(?:{_KEYS})(?:%3D|[\"']?\s*[:=]\s*[\"']?))(?P<value>[^&\s'\",}}]+)",
     re.IGNORECASE,
 )
 

@@ -1,0 +1,126 @@
+"""No token, secret, ticket or refresh token in any exception text, repr, log record or event."""
+
+from __future__ import annotations
+
+import pytest
+
+import wxtcb
+from tests.conftest import FAST, STATIC_SECRETS, assert_no_secret, log_texts
+from wxtcb.methods import AuthorizerTokenMethod, ClassicTokenMethod, ComponentTokenMethod, StableTokenMethod
+from wxtcb.protocol import build_request
+from wxtcb.redaction import scrub
+from wxtcb.testing import (
+    DEMO_APPID,
+    DEMO_AUTHORIZER_APPID,
+    DEMO_COMPONENT_APPID,
+    DEMO_COMPONENT_SECRET,
+    DEMO_REFRESH_TOKEN,
+    DEMO_SECRET,
+    DEMO_TICKET,
+    Emulator,
+    Fault,
+)
+
+GET = "tcb/getcallbackconfig"
+
+# endpoint, fault: every way a call can fail
+ERROR_PATHS = [
+    (GET, Fault.error(40001)),
+    (GET, Fault.error(42001)),
+    (GET, Fault.error(-1)),
+    (GET, Fault.error(45009)),
+    (GET, Fault.error(40164, "invalid ip 203.0.113.7, not in whitelist")),
+    (GET, Fault.http(502)),
+    (GET, Fault.http(404)),
+    (GET, Fault.malformed()),
+    (GET, Fault.reset()),
+    (GET, Fault.raw(b'{"errcode": 0, "data": {"container_config": {"enable": "x"}}}')),
+    ("token", Fault.error(40125)),
+    ("token", Fault.error(40013)),
+    ("token", Fault.error(-1)),
+    ("token", Fault.http(502)),
+    ("token", Fault.reset()),
+    ("token", Fault.raw(b'{"access_token": 42, "expires_in": 7200}')),
+    ("token", Fault.raw(b'{"access_token": "leaked-token-shape", "expires_in": "soon"}')),
+]
+
+PROVIDERS = ["stable", "classic", "authorizer"]
+TOKEN_PATH = {
+    "stable": "cgi-bin/stable_token",
+    "classic": "cgi-bin/token",
+    "authorizer": "cgi-bin/component/api_authorizer_token",
+}
+
+
+def _provider(kind: str) -> wxtcb.TokenProvider:
+    if kind == "authorizer":
+        component = wxtcb.ComponentTokenProvider(
+            DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET, ticket=DEMO_TICKET
+        )
+        return component.authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
+    return wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, stable=kind == "stable")
+
+
+@pytest.mark.parametrize("kind", PROVIDERS)
+@pytest.mark.parametrize(("where", "fault"), ERROR_PATHS, ids=lambda v: getattr(v, "kind", v))
+async def test_no_secret_on_any_error_path(
+    emulator: Emulator, wxtcb_logs: pytest.LogCaptureFixture, kind: str, where: str, fault: Fault
+) -> None:
+    """Each failure, for each kind of token, leaves no secret in str, repr, logs or events."""
+    events: list[wxtcb.Event] = []
+    provider = _provider(kind)
+    texts: list[str] = []
+    async with wxtcb.Client(
+        provider, base_url=emulator.url, retry=FAST, timeout=2.0, on_event=events.append
+    ) as client:
+        await client.get_callback_config()  # a token exists, so it could leak
+        emulator.revoke_tokens() if where == "token" else None
+        emulator.fault(TOKEN_PATH[kind] if where == "token" else where, fault, times=10)
+        with pytest.raises(wxtcb.WxTcbError) as info:
+            await client.get_callback_config()
+        texts += [str(info.value), repr(info.value), repr(client), repr(provider)]
+        texts += [str(getattr(info.value, "request", ""))]
+    texts += log_texts(wxtcb_logs) + [repr(e) for e in events]
+    assert_no_secret(texts, [*emulator.issued_tokens(), *STATIC_SECRETS])
+
+
+def test_method_objects_and_requests_hide_their_secrets() -> None:
+    """reprs of token-endpoint method objects and built requests show no credential."""
+    methods = [
+        StableTokenMethod(DEMO_APPID, DEMO_SECRET),
+        ClassicTokenMethod(DEMO_APPID, DEMO_SECRET),
+        ComponentTokenMethod(DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET, DEMO_TICKET),
+        AuthorizerTokenMethod(DEMO_COMPONENT_APPID, DEMO_AUTHORIZER_APPID, DEMO_REFRESH_TOKEN),
+    ]
+    texts = [repr(m) for m in methods]
+    for m in methods:
+        request = build_request(m, "the-component-token" if m.token_param else None)
+        texts += [repr(request), str(request.summary)]
+    assert_no_secret(texts, [*STATIC_SECRETS, "the-component-token"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GET https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=wx1&secret=S3CRET",
+        "POST http://127.0.0.1:1/tcb/getcallbackconfig?access_token=S3CRET",
+        "url=/x?component_access_token=S3CRET&y=1",
+        "{'access_token': 'S3CRET'}",
+        '{"authorizer_refresh_token":"S3CRET"}',
+        "access_token%3DS3CRET",
+    ],
+)
+def test_scrub_masks_credentials_in_free_text(text: str) -> None:
+    """The one redaction helper masks credential values wherever a URL or a dict prints them."""
+    assert "S3CRET" not in scrub(text)
+    assert "***" in scrub(text)
+
+
+async def test_the_secret_never_reaches_the_token_endpoint_summary(emulator: Emulator) -> None:
+    """A wrong classic secret fails with the query's secret masked in the message."""
+    provider = wxtcb.AppTokenProvider(DEMO_APPID, "wrong-secret-value", stable=False)
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+        with pytest.raises(wxtcb.BadCredentialsError) as info:
+            await client.get_callback_config()
+    assert "secret=***" in str(info.value)
+    assert_no_secret([str(info.value), repr(info.value), repr(provider)], ["wrong-secret-value"])
