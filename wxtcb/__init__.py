@@ -41,6 +41,7 @@ from wxtcb.models import (
     FunctionConfig,
     TextMode,
 )
+from wxtcb.push import InvalidSignatureError, PushCrypto
 from wxtcb.retry import RetryPolicy
 from wxtcb.stores import CachedToken, Credential, MemoryTokenStore, TokenStore
 from wxtcb.tokens import (
@@ -72,7 +73,9 @@ __all__ = [
     "FunctionConfig",
     "IPNotAllowedError",
     "InvalidRequestError",
+    "InvalidSignatureError",
     "MemoryTokenStore",
+    "PushCrypto",
     "QuotaError",
     "RefreshTokenInvalidError",
     "RefreshTokenRotated",

@@ -1,0 +1,224 @@
+"""WeChat's encrypted pushes: verify, decrypt and encrypt them, and record component_verify_ticket.
+
+WeChat POSTs the ticket to a third-party platform every 10 minutes as encrypted XML. The scheme
+(WeChat's "消息加解密" page): the AES key is the 43-character EncodingAESKey base64-decoded;
+AES-256-CBC with the key's first 16 bytes as IV; the plaintext is 16 random bytes, the message
+length as 4 big-endian bytes, the message, then the appid, PKCS#7-padded to 32 bytes; the
+signature is the SHA-1 of the sorted token, timestamp, nonce and ciphertext.
+
+Needs the ``cryptography`` package: ``pip install 'wxtcb[component]'``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import struct
+import time
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+import attrs
+
+from wxtcb.errors import WxTcbError
+
+if TYPE_CHECKING:
+    from wxtcb.tokens.component import ComponentTokenProvider
+
+__all__ = [
+    "InvalidSignatureError",
+    "PushCrypto",
+    "TicketPush",
+    "parse_push",
+    "record_ticket",
+    "record_ticket_push",
+    "ticket_push",
+]
+
+_BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
+
+
+class InvalidSignatureError(WxTcbError):
+    """A push failed verification: bad signature, bad padding, foreign appid or malformed body."""
+
+
+@attrs.frozen
+class TicketPush:
+    """A decrypted ``component_verify_ticket`` push."""
+
+    app_id: str
+    create_time: int
+    info_type: str
+    ticket: str = attrs.field(repr=False)
+
+
+class PushCrypto:
+    """Verify, decrypt and encrypt WeChat pushes for one platform (or one mini program).
+
+    Args:
+        token: The push Token configured on the platform (used for the signature).
+        encoding_aes_key: The 43-character EncodingAESKey.
+        appid: The appid pushes must carry (the component appid for a third-party platform).
+    """
+
+    __slots__ = ("_key", "_token", "appid")
+
+    def __init__(self, *, token: str, encoding_aes_key: str, appid: str) -> None:
+        if not token or not appid:
+            raise ValueError("token and appid must be non-empty")
+        if len(encoding_aes_key) != 43:
+            raise ValueError("encoding_aes_key must be the 43-character EncodingAESKey")
+        try:
+            key = base64.b64decode(encoding_aes_key + "=", validate=True)
+        except ValueError:
+            raise ValueError("encoding_aes_key is not valid base64") from None
+        try:
+            import cryptography  # noqa: F401
+        except ImportError:  # pragma: no cover - depends on the installation
+            raise ImportError("PushCrypto needs cryptography: pip install 'wxtcb[component]'") from None
+        self._key = key
+        self._token = token
+        self.appid = appid
+
+    def __repr__(self) -> str:
+        return f"<PushCrypto appid={self.appid}>"
+
+    def signature(self, timestamp: str, nonce: str, encrypted: str) -> str:
+        """WeChat's msg_signature of one push."""
+        return hashlib.sha1("".join(sorted([self._token, timestamp, nonce, encrypted])).encode()).hexdigest()
+
+    def _cipher(self) -> object:
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+        return Cipher(algorithms.AES(self._key), modes.CBC(self._key[:16]))
+
+    def encrypt(
+        self, message: str, *, timestamp: str | None = None, nonce: str | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        """Encrypt *message* as WeChat would push it: ``(xml_body, query_params)``."""
+        from cryptography.hazmat.primitives.ciphers import Cipher
+
+        raw = message.encode()
+        plain = os.urandom(16) + struct.pack(">I", len(raw)) + raw + self.appid.encode()
+        pad = _BLOCK - len(plain) % _BLOCK
+        plain += bytes([pad]) * pad
+        cipher = self._cipher()
+        assert isinstance(cipher, Cipher)
+        encryptor = cipher.encryptor()
+        encrypted = base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+        timestamp = timestamp or str(int(time.time()))
+        nonce = nonce or base64.b32encode(os.urandom(5)).decode().lower()
+        body = f"<xml><AppId><![CDATA[{self.appid}]]></AppId><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+        params = {
+            "timestamp": timestamp,
+            "nonce": nonce,
+            "encrypt_type": "aes",
+            "msg_signature": self.signature(timestamp, nonce, encrypted),
+        }
+        return body.encode(), params
+
+    def decrypt(self, body: bytes | str, *, msg_signature: str, timestamp: str, nonce: str) -> str:
+        """Verify and decrypt one push body; returns the plaintext XML.
+
+        Raises:
+            InvalidSignatureError: the signature, padding, length or appid does not check out.
+        """
+        from cryptography.hazmat.primitives.ciphers import Cipher
+
+        encrypted = _element(body, "Encrypt")
+        expected = self.signature(timestamp, nonce, encrypted)
+        if not hmac.compare_digest(expected, msg_signature.lower()):
+            raise InvalidSignatureError("push signature does not match")
+        try:
+            data = base64.b64decode(encrypted, validate=True)
+        except ValueError:
+            raise InvalidSignatureError("push ciphertext is not base64") from None
+        if not data or len(data) % 16:
+            raise InvalidSignatureError("push ciphertext has a bad length")
+        cipher = self._cipher()
+        assert isinstance(cipher, Cipher)
+        decryptor = cipher.decryptor()
+        plain = decryptor.update(data) + decryptor.finalize()
+        pad = plain[-1]
+        if not 1 <= pad <= _BLOCK or plain[-pad:] != bytes([pad]) * pad:
+            raise InvalidSignatureError("push has bad padding")
+        content = plain[16:-pad]
+        if len(content) < 4:
+            raise InvalidSignatureError("push is too short")
+        (length,) = struct.unpack(">I", content[:4])
+        message, from_appid = content[4 : 4 + length], content[4 + length :]
+        if len(message) != length or not hmac.compare_digest(from_appid, self.appid.encode()):
+            raise InvalidSignatureError("push is for another appid")
+        try:
+            return message.decode()
+        except UnicodeDecodeError:
+            raise InvalidSignatureError("push message is not UTF-8") from None
+
+
+def _element(body: bytes | str, name: str) -> str:
+    text = body.decode(errors="replace") if isinstance(body, bytes) else body
+    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
+        # WeChat never sends a DTD; refusing one keeps entity expansion out of the parser.
+        raise InvalidSignatureError("push XML must not contain a DTD")
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError:
+        raise InvalidSignatureError("push body is not XML") from None
+    value = root.findtext(name)
+    if value is None:
+        raise InvalidSignatureError(f"push XML has no {name}")
+    return value.strip()
+
+
+def parse_push(xml: str) -> dict[str, str]:
+    """The fields of a decrypted push, as strings (``InfoType``, ``AppId``, ...)."""
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError:
+        raise InvalidSignatureError("decrypted push is not XML") from None
+    return {child.tag: (child.text or "").strip() for child in root}
+
+
+def ticket_push(xml: str) -> TicketPush | None:
+    """The ticket in a decrypted push, or None when the push is another event."""
+    fields = parse_push(xml)
+    if fields.get("InfoType") != "component_verify_ticket":
+        return None
+    ticket = fields.get("ComponentVerifyTicket", "")
+    if not ticket:
+        raise InvalidSignatureError("ticket push without ComponentVerifyTicket")
+    try:
+        create_time = int(fields.get("CreateTime", "0"))
+    except ValueError:
+        create_time = 0
+    return TicketPush(fields.get("AppId", ""), create_time, "component_verify_ticket", ticket)
+
+
+async def record_ticket(component: ComponentTokenProvider, xml: str) -> TicketPush | None:
+    """If the decrypted push *xml* carries a ticket, record it with ``component.set_ticket``.
+
+    Returns the ticket push (None for other events). A push older than the stored ticket does not
+    replace it.
+    """
+    push = ticket_push(xml)
+    if push is not None:
+        if push.app_id and push.app_id != component.appid:
+            raise InvalidSignatureError("ticket push is for another component appid")
+        await component.set_ticket(push.ticket, create_time=push.create_time or None)
+    return push
+
+
+async def record_ticket_push(
+    component: ComponentTokenProvider,
+    crypto: PushCrypto,
+    body: bytes | str,
+    *,
+    msg_signature: str,
+    timestamp: str,
+    nonce: str,
+) -> TicketPush | None:
+    """Verify and decrypt a push body, then `record_ticket` it."""
+    xml = crypto.decrypt(body, msg_signature=msg_signature, timestamp=timestamp, nonce=nonce)
+    return await record_ticket(component, xml)
