@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
 
 import pytest
 
 import wxtcb
+from tests.redis_server import RedisServer
 from wxtcb.testing import (
     DEMO_APPID,
     DEMO_COMPONENT_SECRET,
@@ -67,3 +69,23 @@ def log_texts(caplog: pytest.LogCaptureFixture) -> list[str]:
         if record.exc_info and record.exc_info[1] is not None:
             out.append(str(record.exc_info[1]))
     return out
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real redis-server for the session, on a unix socket."""
+    server = RedisServer(Path(tmp_path_factory.mktemp("redis")))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def redis_client(redis_server: RedisServer) -> AsyncIterator[object]:
+    """A redis.asyncio client on an empty database."""
+    import redis.asyncio
+
+    client = redis.asyncio.Redis(unix_socket_path=redis_server.socket)
+    await client.flushall()
+    yield client
+    await client.aclose()

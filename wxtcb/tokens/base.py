@@ -2,6 +2,9 @@
 
 1. A cached token is used until ``expires_at - margin``. Inside the margin it is still used while
    one background refresh replaces it (refresh ahead), so request paths do not wait in steady state.
+   The provider keeps its own copy of the token, so the hot path touches neither a lock nor the
+   store; the store is read once per flight, and a token another process replaced is dropped when
+   WeChat rejects it (rule 4).
 2. However many coroutines miss at once, one fetch task runs; each caller awaits it through
    `asyncio.shield`, so a cancelled caller cancels nothing for the others, and a failure reaches all.
 3. Across processes the fetch happens under the store's lease: one owner fetches, the others
@@ -97,6 +100,8 @@ class CachingTokenProvider(abc.ABC):
         self._clock = clock
         self._inflight: asyncio.Task[str] | None = None
         self._ahead_not_before = 0.0
+        #: This process's copy of the cached token: the hot path reads it without touching the store.
+        self._local: CachedToken | None = None
 
     @property
     @abc.abstractmethod
@@ -111,21 +116,26 @@ class CachingTokenProvider(abc.ABC):
         return f"<{type(self).__name__} {self.kind} appid={self.appid}>"
 
     async def token(self, ctx: TokenContext) -> str:
-        cached = await self.store.get_token(self.cache_key)
-        if cached is not None:
-            now = self._clock()
-            if now < cached.expires_at - self.margin:
-                return cached.value
-            if now < cached.expires_at - MIN_VALIDITY:
-                self._refresh_ahead(ctx, now)
-                return cached.value
+        # Hot path: this process's copy, no lock, no store round trip.
+        local = self._local
+        if local is not None:
+            left = local.expires_at - self._clock()
+            if left > self.margin:
+                return local.value
+            if left > MIN_VALIDITY:
+                self._refresh_ahead(ctx)
+                return local.value
         return await self._single_flight(ctx)
 
     async def invalidate(self, token: str) -> None:
-        await self.store.delete_token(self.cache_key, token)
+        # Every token this provider hands out was its local copy. If the copy has already moved
+        # on, another caller in this process invalidated *token* in the store already.
+        if self._local is not None and self._local.value == token:
+            self._local = None
+            await self.store.delete_token(self.cache_key, token)
 
-    def _refresh_ahead(self, ctx: TokenContext, now: float) -> None:
-        if now < self._ahead_not_before or self._running_task() is not None:
+    def _refresh_ahead(self, ctx: TokenContext) -> None:
+        if self._clock() < self._ahead_not_before or self._running_task() is not None:
             return
 
         async def refresh() -> None:
@@ -151,7 +161,21 @@ class CachingTokenProvider(abc.ABC):
             self._inflight = task
         return await asyncio.shield(task)
 
+    def _usable(self, cached: CachedToken | None, *, within_margin: bool) -> bool:
+        if cached is None:
+            return False
+        left = cached.expires_at - self._clock()
+        return left > (MIN_VALIDITY if within_margin else self.margin)
+
     async def _refresh(self, ctx: TokenContext, wait_for_others: bool) -> str:
+        # Another process (or provider) may have stored a token this one has not seen.
+        cached = await self.store.get_token(self.cache_key)
+        if self._usable(cached, within_margin=False) or (
+            wait_for_others and self._usable(cached, within_margin=True) and cached != self._local
+        ):
+            assert cached is not None
+            self._local = cached
+            return cached.value
         owner = uuid.uuid4().hex
         lease_ttl = ctx.fetch_timeout + 5.0
         give_up = time.monotonic() + 2 * lease_ttl
@@ -163,18 +187,22 @@ class CachingTokenProvider(abc.ABC):
                     await self.store.release_lease(self.cache_key, owner)
             # Another process is refreshing: read what it stores instead of fetching.
             cached = await self.store.get_token(self.cache_key)
-            if cached is not None:
-                left = cached.expires_at - self._clock()
-                if left > self.margin or (not wait_for_others and left > MIN_VALIDITY):
-                    return cached.value
+            if self._usable(cached, within_margin=not wait_for_others) and cached != self._local:
+                assert cached is not None
+                self._local = cached
+                return cached.value
+            if not wait_for_others and self._usable(self._local, within_margin=True):
+                assert self._local is not None
+                return self._local.value  # refresh ahead: the other process will store the new one
             if time.monotonic() > give_up:
                 raise RequestTimeout(f"waited {2 * lease_ttl:g} s for another process to refresh {self.kind}")
             await asyncio.sleep(POLL_INTERVAL)
 
     async def _refresh_as_owner(self, ctx: TokenContext) -> str:
         cached = await self.store.get_token(self.cache_key)
-        now = self._clock()
-        if cached is not None and now < cached.expires_at - self.margin:
+        if self._usable(cached, within_margin=False):
+            assert cached is not None
+            self._local = cached
             return cached.value  # someone refreshed while we waited for the lease
         started = time.perf_counter()
         try:
@@ -192,6 +220,7 @@ class CachingTokenProvider(abc.ABC):
         kept = await self.store.put_token(
             self.cache_key, CachedToken(value, expires_at=issued + expires_in, issued_at=issued)
         )
+        self._local = kept
         return kept.value
 
 
