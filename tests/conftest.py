@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,12 @@ async def redis_client(redis_server: RedisServer) -> AsyncIterator[object]:
     await client.flushall()
     yield client
     await client.aclose()
+
+
+async def until(condition: Callable[[], bool], *, limit: float = 5.0) -> None:
+    """Yield to the loop until *condition* holds (bounded): synchronisation, not a timing assumption."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not condition():
+        assert loop.time() < deadline, "condition never became true"
+        await asyncio.sleep(0.005)

@@ -13,7 +13,7 @@ import pytest
 import redis.asyncio
 
 import wxtcb
-from tests.conftest import FAST
+from tests.conftest import FAST, until
 from tests.redis_server import RedisServer
 from wxtcb.redis import RedisTokenStore
 from wxtcb.testing import (
@@ -51,7 +51,7 @@ async def receive(proc: asyncio.subprocess.Process) -> dict[str, Any]:
 async def test_four_processes_fetch_one_token_cold_and_one_after_expiry(
     emulator: Emulator, redis_server: RedisServer, redis_client: Any
 ) -> None:
-    """4 processes × 200 concurrent calls on classic tokens: one fetch cold, one after expiry, no 40001."""
+    """4 processes x 200 concurrent calls on classic tokens: one fetch cold, one after expiry, no 40001."""
     procs = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -115,8 +115,7 @@ async def test_slow_fetch_does_not_let_a_second_owner_in(emulator: Emulator, red
         wxtcb.Client(second, base_url=emulator.url, retry=FAST, timeout=5) as b,
     ):
         slow = asyncio.create_task(a.get_callback_config())
-        while emulator.calls[CLASSIC] == 0:
-            await asyncio.sleep(0.01)
+        await until(lambda: emulator.calls[CLASSIC] > 0)
         await b.get_callback_config()
         await slow
     assert emulator.calls[CLASSIC] == 1
@@ -132,8 +131,7 @@ async def test_lease_outlives_the_fetch_timeout(emulator: Emulator, redis_client
     policy = wxtcb.RetryPolicy(attempts=3, timeout=7.0, wait_initial=0, wait_max=0, wait_jitter=0)
     async with wxtcb.Client(p, base_url=emulator.url, retry=policy, timeout=2.0) as client:
         task = asyncio.create_task(client.get_callback_config())
-        while emulator.calls[CLASSIC] == 0:
-            await asyncio.sleep(0.01)
+        await until(lambda: emulator.calls[CLASSIC] > 0)
         ttl_ms = await redis_client.pttl(f"wxtcb:lease:{p.cache_key}")
         await task
     assert ttl_ms > (7.0 + 2.0) * 1000

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 
 import wxtcb
-from tests.conftest import FAST
+from tests.conftest import FAST, until
 from wxtcb.stores import CachedToken, MemoryTokenStore
 from wxtcb.testing import DEMO_APPID, DEMO_SECRET, Emulator, Fault
 
@@ -30,15 +29,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-async def until(condition: Callable[[], bool], *, limit: float = 5.0) -> None:
-    """Yield to the loop until *condition* holds (bounded): synchronisation, not a timing assumption."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    while not condition():
-        assert loop.time() < deadline, "condition never became true"
-        await asyncio.sleep(0.005)
 
 
 @pytest.mark.parametrize("stable", [True, False], ids=["stable", "classic"])
