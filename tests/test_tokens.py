@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import redis.asyncio
 
 import wxtcb
 from tests.conftest import FAST, until
+from tests.redis_server import RedisServer
+from wxtcb.redis import RedisTokenStore
 from wxtcb.stores import CachedToken, MemoryTokenStore
 from wxtcb.testing import DEMO_APPID, DEMO_SECRET, Emulator, Fault
 
@@ -149,10 +152,18 @@ async def test_failed_fetch_reaches_every_waiter(emulator: Emulator, client: wxt
     assert emulator.calls[GET] == 0
 
 
-async def test_token_is_refreshed_ahead_inside_the_margin(emulator: Emulator) -> None:
-    """Inside the margin callers keep the valid token while one background fetch replaces it."""
+@pytest.mark.parametrize("store_kind", ["memory", "redis"])
+async def test_token_is_refreshed_ahead_inside_the_margin(
+    emulator: Emulator, store_kind: str, redis_server: RedisServer
+) -> None:
+    """Inside the margin callers keep the valid token while one background fetch replaces it (either store)."""
     clock = Clock(emulator)
-    provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, clock=clock)
+    store: wxtcb.TokenStore = MemoryTokenStore(clock=clock)
+    connection = redis.asyncio.Redis(unix_socket_path=redis_server.socket)
+    await connection.flushall()
+    if store_kind == "redis":
+        store = RedisTokenStore(connection)
+    provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, clock=clock, store=store)
     async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
         await client.get_callback_config()
         first = await provider.store.get_token(provider.cache_key)
@@ -168,6 +179,7 @@ async def test_token_is_refreshed_ahead_inside_the_margin(emulator: Emulator) ->
         assert second is not None
         assert second.value != first.value
         assert second.expires_at == clock.now + 7200
+    await connection.aclose()
     assert emulator.calls[STABLE] == 2
 
 
