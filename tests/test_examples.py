@@ -7,7 +7,12 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import aiohttp
 import pytest
+from aiohttp import web
+
+import wxtcb
+from wxtcb.testing import DEMO_APPID, DEMO_SECRET, Emulator
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
@@ -30,3 +35,45 @@ async def test_fleet_reports_failures_without_stopping(capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert out.count("RefreshTokenInvalidError (61023)") == 2
     assert "component tokens fetched: 1" in out
+
+
+async def test_aiohttp_app_opens_one_client_and_closes_it(emulator: Emulator) -> None:
+    """The aiohttp example serves through one client made at startup and closed at cleanup."""
+    app = load("aiohttp_app").create_app(DEMO_APPID, DEMO_SECRET, emulator.url)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/push-config"
+    async with aiohttp.ClientSession() as session:
+        for _ in range(3):
+            async with session.get(url) as response:
+                assert response.status == 200
+                assert await response.json() == {"cloud_run_push": False, "path": None}
+    client = next(v for v in app._state.values() if isinstance(v, wxtcb.Client))
+    await runner.cleanup()
+    assert emulator.calls["cgi-bin/stable_token"] == 1
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.get_callback_config()
+
+
+def test_fastapi_app_uses_its_lifespan_client() -> None:
+    """The FastAPI example opens the client in its lifespan and answers through it."""
+    from fastapi.testclient import TestClient
+
+    from tests.test_cli import ThreadedEmulator
+
+    with ThreadedEmulator() as emulator:
+        app = load("fastapi_app").create_app(DEMO_APPID, DEMO_SECRET, emulator.url)
+        with TestClient(app) as http:
+            for _ in range(3):
+                assert http.get("/push-config").json() == {"cloud_run_push": False}
+            client = app.state.wxtcb
+        assert emulator.calls["cgi-bin/stable_token"] == 1
+    assert client._state.name == "CLOSED"
+
+
+async def test_worker_shares_one_client_across_tasks(capsys: pytest.CaptureFixture[str]) -> None:
+    """100 jobs on 8 consumer tasks through one client: all done, one token fetch."""
+    results = await load("worker").main(100)
+    assert results == [True] * 100
+    assert "100 jobs done with 1 token fetch" in capsys.readouterr().out

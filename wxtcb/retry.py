@@ -35,7 +35,7 @@ def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> Non
 class RetryPolicy:
     """Attempts plus a total time budget, capped exponential backoff plus jitter.
 
-    Args:
+    Attributes:
         attempts: Tries in all, the first included (1 disables retries).
         timeout: Total seconds for all attempts and waits; no new attempt starts after it.
         wait_initial: The first wait, doubled after each failure...

@@ -1,0 +1,144 @@
+"""Every code example in the documentation runs here against the emulator."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import wxtcb
+from tests.conftest import FAST
+from tests.redis_server import RedisServer
+from wxtcb.testing import (
+    DEMO_APPID,
+    DEMO_AUTHORIZER_APPID,
+    DEMO_COMPONENT_APPID,
+    DEMO_COMPONENT_SECRET,
+    DEMO_ENCODING_AES_KEY,
+    DEMO_PUSH_TOKEN,
+    DEMO_REFRESH_TOKEN,
+    DEMO_SECRET,
+    Emulator,
+    Fault,
+)
+
+DOCS = Path(__file__).parent.parent / "docs"
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"docs_example_{name}", DOCS / "examples" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_docs_show_only_tested_code() -> None:
+    """Every Python block in the docs is an include of docs/examples/*.py, which the tests below run."""
+    for page in DOCS.glob("*.md"):
+        text = page.read_text()
+        for block in re.findall(r"```python\n(.*?)```", text, re.S):
+            assert block.strip().startswith('--8<-- "docs/examples/'), f"{page.name} has an untested example"
+    included = {
+        m
+        for page in DOCS.glob("*.md")
+        for m in re.findall(r'--8<-- "docs/examples/(\w+)\.py"', page.read_text())
+    }
+    assert included == {p.stem for p in (DOCS / "examples").glob("*.py")}
+
+
+async def test_quickstart(emulator: Emulator) -> None:
+    """The quickstart sets cloud-run push and reads it back."""
+    config = await load("quickstart").main(DEMO_APPID, DEMO_SECRET, base_url=emulator.url)
+    assert config.container_config == wxtcb.ContainerConfig(
+        True, "prod-env-1a2b3c", "/wechat/push", wxtcb.TextMode.JSON
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (
+            Fault.error(40164, "invalid ip 203.0.113.9, not in whitelist"),
+            "add 203.0.113.9 to the API IP whitelist",
+        ),
+        (Fault.error(45009), "daily quota"),
+        (Fault.error(40101), "WeChat said 40101"),
+        (Fault.http(404), "no answer from WeChat"),
+    ],
+)
+async def test_errors_example(
+    emulator: Emulator, client: wxtcb.Client, caplog: pytest.LogCaptureFixture, fault: Fault, message: str
+) -> None:
+    """The errors example turns each failure into its log line."""
+    emulator.fault("tcb/getcallbackconfig", fault, times=10)
+    assert await load("errors").read_config(client) is None
+    assert any(message in r.getMessage() for r in caplog.records)
+
+
+async def test_errors_example_busy(
+    emulator: Emulator, client: wxtcb.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """BusyError after every retry."""
+    emulator.fault("tcb/getcallbackconfig", Fault.error(-1), times=10)
+    assert await load("errors").read_config(client) is None
+    assert any("stayed busy" in r.getMessage() for r in caplog.records)
+
+
+async def test_third_party_example(emulator: Emulator) -> None:
+    """A pushed ticket reaches the platform app; the merchant's config is read with its authorizer token."""
+    from aiohttp import web
+
+    module = load("third_party")
+    component = wxtcb.ComponentTokenProvider(DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET)
+    crypto = wxtcb.PushCrypto(
+        token=DEMO_PUSH_TOKEN, encoding_aes_key=DEMO_ENCODING_AES_KEY, appid=DEMO_COMPONENT_APPID
+    )
+    runner = web.AppRunner(module.platform_app(component, crypto))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        answer = await emulator.send_ticket_push(
+            f"http://127.0.0.1:{runner.addresses[0][1]}/wechat/component"
+        )
+        assert answer == "success"
+        emulator.rotate_refresh_tokens = True
+        config = await module.merchant_config(
+            component, DEMO_AUTHORIZER_APPID, DEMO_REFRESH_TOKEN, base_url=emulator.url
+        )
+        assert config == wxtcb.CallbackConfig()
+    finally:
+        await runner.cleanup()
+
+
+async def test_many_processes_example(emulator: Emulator, redis_server: RedisServer) -> None:
+    """The Redis worker runs against a real redis-server."""
+    await load("many_processes").worker(DEMO_APPID, DEMO_SECRET, redis_server.url, base_url=emulator.url)
+    assert emulator.calls["cgi-bin/token"] == 1
+
+
+async def test_testing_example(emulator: Emulator, client: wxtcb.Client) -> None:
+    """The documented user test passes with the plugin's fixtures."""
+    await load("testing_example").test_cloud_run_enabled(emulator, client)
+
+
+async def test_observability_example(emulator: Emulator) -> None:
+    """The metrics hook counts requests, retries and token fetches."""
+    module = load("observability")
+    emulator.fault("tcb/getcallbackconfig", Fault.error(-1))
+    provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET)
+    client: Any = module.make_client(provider, emulator.url)
+    async with client:
+        client._pipeline.retry = FAST
+        await client.get_callback_config()
+    assert module.metrics["wechat.retries"] == 1
+    assert module.metrics["wechat.token_fetch.stable"] == 1
+    assert module.metrics["wechat.tcb/getcallbackconfig.ok"] == 1
+    assert module.metrics["wechat.tcb/getcallbackconfig.BusyError"] == 1
