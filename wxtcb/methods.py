@@ -56,6 +56,8 @@ class Method(Generic[T]):
     #: Whether sending twice has the effect of sending once, so transient failures may be retried.
     idempotent: ClassVar[bool] = True
     doc_url: ClassVar[str] = ""
+    #: The encoded body when it never changes, so it is not encoded again on every call.
+    constant_body: ClassVar[bytes | None] = None
 
     def query(self) -> dict[str, str]:
         """Query parameters besides the token."""
@@ -77,6 +79,7 @@ class GetCallbackConfig(Method[CallbackConfig]):
         "https://developers.weixin.qq.com/doc/oplatform/openApi/cloudbase-common/msg-push/"
         "api_getcallbackconfig.html"
     )
+    constant_body: ClassVar[bytes | None] = b"{}"
 
     def payload(self) -> object:
         # No body is documented; an empty object keeps Content-Length explicit (WeChat answers

@@ -41,7 +41,6 @@ class Pipeline:
 
     async def fetch(self, method: Method[T], token: str | None = None) -> T:
         request = build_request(method, token)
-        summary = request.summary
         transport = self.transport
         observer = self.observer
         timeout = self.timeout
@@ -50,9 +49,9 @@ class Pipeline:
             started = time.perf_counter()
             try:
                 status, body = await transport.send(request, timeout=timeout)
-                data = parse(status, body, summary)
-                check(data, method, summary)
-                result = decode(data, method, summary)
+                data = parse(status, body, request)
+                check(data, method, request)
+                result = decode(data, method, request)
             except WxTcbError as exc:
                 observer.request(method.api, number, time.perf_counter() - started, exc)
                 raise

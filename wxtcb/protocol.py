@@ -9,30 +9,57 @@ import json
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
-import attrs
-
 from wxtcb.converter import structure
 from wxtcb.errors import DecodeError, TransportError, api_error
 from wxtcb.methods import Method
 from wxtcb.redaction import RequestSummary, redact_params
 
-__all__ = ["Request", "build_request", "check", "decode", "parse"]
+__all__ = ["Request", "build_request", "check", "decode", "encode_body", "parse"]
 
 T = TypeVar("T")
 
 _JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
-@attrs.frozen
 class Request:
-    """One HTTP request, ready for the transport. Its repr hides the query (it carries the token)."""
+    """One HTTP request, ready for the transport. Its repr hides the query (it carries the token).
 
-    http_method: str
-    path: str
-    params: Mapping[str, str] = attrs.field(repr=False)
-    body: bytes | None = attrs.field(repr=False)
-    headers: Mapping[str, str] = attrs.field(repr=False)
-    summary: RequestSummary
+    The redacted `summary` is built only when something asks for it (an error, a log line), so
+    the hot path does not pay for it.
+    """
+
+    __slots__ = ("_summary", "body", "headers", "http_method", "params", "path")
+
+    def __init__(
+        self,
+        http_method: str,
+        path: str,
+        params: Mapping[str, str],
+        body: bytes | None,
+        headers: Mapping[str, str],
+    ) -> None:
+        self.http_method = http_method
+        self.path = path
+        self.params = params
+        self.body = body
+        self.headers = headers
+        self._summary: RequestSummary | None = None
+
+    @property
+    def summary(self) -> RequestSummary:
+        if self._summary is None:
+            self._summary = RequestSummary(self.http_method, self.path, redact_params(self.params))
+        return self._summary
+
+    def __repr__(self) -> str:
+        return f"<Request {self.summary}>"
+
+
+def encode_body(payload: object | None) -> bytes | None:
+    """JSON as WeChat wants it: UTF-8, not ASCII-escaped, compact."""
+    if payload is None:
+        return None
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def build_request(method: Method[Any], token: str | None = None) -> Request:
@@ -41,58 +68,49 @@ def build_request(method: Method[Any], token: str | None = None) -> Request:
     if method.token_param is not None:
         if not token:
             raise ValueError(f"{method.api} needs a token")  # a bug of ours, not the caller's
-        params = {**params, method.token_param: token}
-    payload = method.payload()
-    body = (
-        None if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    )
-    summary = RequestSummary(method.http_method, method.api, redact_params(params))
-    return Request(
-        method.http_method,
-        method.api,
-        params,
-        body,
-        _JSON_HEADERS if body is not None else {},
-        summary,
-    )
+        params = {**params, method.token_param: token} if params else {method.token_param: token}
+    body = method.constant_body
+    if body is None:
+        body = encode_body(method.payload())
+    return Request(method.http_method, method.api, params, body, _JSON_HEADERS if body is not None else {})
 
 
-def parse(status: int, body: bytes, summary: RequestSummary) -> dict[str, Any]:
+def parse(status: int, body: bytes, request: Request) -> dict[str, Any]:
     """Turn an HTTP answer into a JSON object, whatever the Content-Type says (WeChat sends text/plain).
 
     Raises `TransportError`: transient for HTTP 5xx and for non-JSON pages (gateway errors),
     permanent for other non-200 statuses.
     """
     if status != 200:
-        raise TransportError(f"HTTP {status}", request=summary, status=status, transient=status >= 500)
+        raise TransportError(f"HTTP {status}", request=request.summary, status=status, transient=status >= 500)
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise TransportError(
-            f"answer is not JSON ({len(body)} bytes)", request=summary, status=status
+            f"answer is not JSON ({len(body)} bytes)", request=request.summary, status=status
         ) from None
     if not isinstance(data, dict):
-        raise DecodeError(f"expected a JSON object, got {type(data).__name__}", request=summary)
+        raise DecodeError(f"expected a JSON object, got {type(data).__name__}", request=request.summary)
     return data
 
 
-def check(data: Mapping[str, Any], method: Method[Any], summary: RequestSummary) -> None:
+def check(data: Mapping[str, Any], method: Method[Any], request: Request) -> None:
     """Raise the table's `APIError` when errcode is present and not 0."""
     errcode = data.get("errcode", 0)
     if errcode == 0 or errcode is None:
         return
     if not isinstance(errcode, int) or isinstance(errcode, bool):
-        raise DecodeError("errcode is not an integer", request=summary)
+        raise DecodeError("errcode is not an integer", request=request.summary)
     errmsg = data.get("errmsg")
     raise api_error(
         errcode,
         errmsg if isinstance(errmsg, str) else "",
         token_endpoint=method.token_endpoint,
-        request=summary,
+        request=request.summary,
     )
 
 
-def decode(data: Mapping[str, Any], method: Method[T], summary: RequestSummary) -> T:
+def decode(data: Mapping[str, Any], method: Method[T], request: Request) -> T:
     """Structure the checked answer into the method's return type."""
     returns = method.returns
     if returns is None:
@@ -104,10 +122,10 @@ def decode(data: Mapping[str, Any], method: Method[T], summary: RequestSummary) 
         if method.result_key not in data:
             raise DecodeError(
                 f"cannot decode {returns.__name__}: required field missing @ {root}",
-                request=summary,
+                request=request.summary,
             )
         value = data[method.result_key]
     try:
         return cast(T, structure(value, returns, root=root))
     except DecodeError as exc:
-        raise DecodeError(exc.message, request=summary) from None
+        raise DecodeError(exc.message, request=request.summary) from None

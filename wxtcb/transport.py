@@ -7,10 +7,10 @@ traceback cannot show them either.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Protocol
 
 import aiohttp
+from yarl import URL
 
 from wxtcb.errors import RequestTimeout, TransportError
 from wxtcb.protocol import Request
@@ -30,12 +30,24 @@ class Transport(Protocol):
 class AiohttpTransport:
     """A `Transport` over one `aiohttp.ClientSession`, created here or borrowed (never closed then)."""
 
-    __slots__ = ("_base_url", "_owns_session", "_session")
+    __slots__ = ("_base_url", "_owns_session", "_session", "_timeouts", "_urls")
 
     def __init__(self, base_url: str, session: aiohttp.ClientSession | None = None) -> None:
         self._base_url = base_url.rstrip("/") + "/"
         self._session = session
         self._owns_session = session is None
+        # Built once and reused: URLs with their query (the token changes rarely), and timeouts.
+        self._urls: dict[tuple[str, tuple[tuple[str, str], ...]], URL] = {}
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+
+    def _url(self, request: Request) -> URL:
+        key = (request.path, tuple(request.params.items()))
+        url = self._urls.get(key)
+        if url is None:
+            if len(self._urls) >= 1024:  # many merchants' tokens: keep the cache bounded
+                self._urls.clear()
+            url = self._urls[key] = URL(self._base_url + request.path).with_query(request.params)
+        return url
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -45,17 +57,20 @@ class AiohttpTransport:
 
     async def send(self, request: Request, *, timeout: float) -> tuple[int, bytes]:
         session = self._session or self._open()
+        client_timeout = self._timeouts.get(timeout)
+        if client_timeout is None:
+            client_timeout = self._timeouts[timeout] = aiohttp.ClientTimeout(total=timeout)
         try:
-            async with asyncio.timeout(timeout):
-                async with session.request(
-                    request.http_method,
-                    self._base_url + request.path,
-                    params=request.params,
-                    data=request.body,
-                    headers=request.headers,
-                    allow_redirects=False,
-                ) as response:
-                    return response.status, await response.read()
+            # aiohttp's total timeout covers connecting, sending and reading the whole body.
+            async with session.request(
+                request.http_method,
+                self._url(request),
+                data=request.body,
+                headers=request.headers,
+                allow_redirects=False,
+                timeout=client_timeout,
+            ) as response:
+                return response.status, await response.read()
         except TimeoutError:
             raise RequestTimeout(f"no answer within {timeout:g} s", request=request.summary) from None
         except (aiohttp.ClientError, OSError) as exc:

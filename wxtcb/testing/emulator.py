@@ -156,6 +156,9 @@ class Emulator:
         self._runner: web.AppRunner | None = None
         self.url = ""
         self.app = web.Application()
+        # Control routes, so a program in another process can drive and inspect the emulator.
+        self.app.router.add_get("/_emulator/calls", self._control_calls)
+        self.app.router.add_post("/_emulator/{action}", self._control)
         self.app.router.add_route("*", "/{path:.*}", self._handle)
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -284,6 +287,26 @@ class Emulator:
         return sum(1 for t in self._tokens.values() if kind is None or t.kind == kind)
 
     # --- HTTP -------------------------------------------------------------------------------
+
+    async def _control_calls(self, request: web.Request) -> web.Response:
+        return web.json_response(dict(self.calls))
+
+    async def _control(self, request: web.Request) -> web.Response:
+        action = request.match_info["action"]
+        if action == "expire":
+            self.expire_tokens()
+        elif action == "revoke":
+            self.revoke_tokens()
+        elif action == "reset-calls":
+            self.calls.clear()
+        elif action == "authorizers":
+            # {"component_appid": ..., "authorizers": [[appid, refresh_token], ...]}
+            data = await request.json()
+            for appid, refresh_token in data["authorizers"]:
+                self.add_authorizer(data.get("component_appid", DEMO_COMPONENT_APPID), appid, refresh_token)
+        else:
+            raise web.HTTPNotFound()
+        return web.json_response({"ok": True})
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"].strip("/")

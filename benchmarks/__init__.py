@@ -1,0 +1,1 @@
+"""wxtcb's benchmarks: what the SDK costs against raw aiohttp, as ratios taken in one run."""
