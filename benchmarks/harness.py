@@ -22,7 +22,6 @@ import gc
 import json
 import platform
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -105,7 +104,11 @@ async def overhead(url: str, levels: list[int], calls: int, rounds: int) -> list
     async with aiohttp.ClientSession() as raw_session:
         async with raw_session.post(
             f"{url}/cgi-bin/stable_token",
-            json={"grant_type": "client_credential", "appid": testing.DEMO_APPID, "secret": testing.DEMO_SECRET},
+            json={
+                "grant_type": "client_credential",
+                "appid": testing.DEMO_APPID,
+                "secret": testing.DEMO_SECRET,
+            },
         ) as r:
             token = json.loads(await r.read())["access_token"]
         target = f"{url}/tcb/getcallbackconfig"
@@ -166,50 +169,64 @@ async def stampede(url: str, concurrency: int) -> dict[str, Any]:
     return out
 
 
+async def _fetch_fleet(
+    url: str, session: aiohttp.ClientSession, providers: list[wxtcb.AuthorizerTokenProvider], bound: int
+) -> int:
+    semaphore = asyncio.Semaphore(bound)
+    failures = 0
+
+    async def one(provider: wxtcb.AuthorizerTokenProvider) -> None:
+        nonlocal failures
+        async with semaphore, wxtcb.Client(provider, base_url=url, session=session, retry=NO_WAIT) as client:
+            try:
+                await client.get_callback_config()
+            except wxtcb.WxTcbError:
+                failures += 1
+
+    await asyncio.gather(*(one(p) for p in providers))
+    return failures
+
+
+def _component() -> wxtcb.ComponentTokenProvider:
+    return wxtcb.ComponentTokenProvider(
+        testing.DEMO_COMPONENT_APPID, testing.DEMO_COMPONENT_SECRET, ticket=testing.DEMO_TICKET
+    )
+
+
 async def fleet(url: str, merchants: int, bound: int) -> dict[str, Any]:
     appids = [(f"wxbench{i:06d}", f"refresh-{i:06d}") for i in range(merchants)]
     async with aiohttp.ClientSession() as session:
         for start in range(0, merchants, 2000):
             await control(session, url, "authorizers", {"authorizers": appids[start : start + 2000]})
-        await control(session, url, "reset-calls")
+
+        # Memory: what each merchant costs once it holds its tokens (provider, cached access token,
+        # refresh token, store entries), traced over a whole fleet fetched in this process.
         gc.collect()
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
-        component = wxtcb.ComponentTokenProvider(
-            testing.DEMO_COMPONENT_APPID, testing.DEMO_COMPONENT_SECRET, ticket=testing.DEMO_TICKET
-        )
+        component = _component()
         providers = [component.authorizer(appid, refresh_token=rt) for appid, rt in appids]
         created = tracemalloc.get_traced_memory()[0]
+        await _fetch_fleet(url, session, providers, bound)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
+        del providers, component
 
-        semaphore = asyncio.Semaphore(bound)
-        failures = 0
-
-        async def one(provider: wxtcb.AuthorizerTokenProvider) -> None:
-            nonlocal failures
-            async with semaphore, wxtcb.Client(provider, base_url=url, session=session, retry=NO_WAIT) as client:
-                try:
-                    await client.get_callback_config()
-                except wxtcb.WxTcbError:
-                    failures += 1
-
+        # Time: a fresh fleet (new component, new store) without tracing.
+        await control(session, url, "reset-calls")
+        gc.collect()
+        component = _component()
+        providers = [component.authorizer(appid, refresh_token=rt) for appid, rt in appids]
         started = time.perf_counter()
-        await asyncio.gather(*(one(p) for p in providers))
+        failures = await _fetch_fleet(url, session, providers, bound)
         elapsed = time.perf_counter() - started
-        gc.collect()
-        tracemalloc.start()
-        # The steady-state cost: a provider holding its cached token (its store entry included).
-        sample = providers[:1000]
-        base = tracemalloc.get_traced_memory()[0]
-        del providers
-        gc.collect()
         calls = await control(session, url, "calls")
-        tracemalloc.stop()
-        del sample, base
     return {
         "merchants": merchants,
         "bound": bound,
         "bytes_per_provider_created": (created - before) / merchants,
+        "bytes_per_merchant_with_tokens": (held - before) / merchants,
         "seconds_all": elapsed,
         "merchants_per_s": merchants / elapsed,
         "failures": failures,
@@ -255,8 +272,8 @@ def table(report: dict[str, Any]) -> str:
     for row in report["overhead"]:
         r, s = row["raw"], row["wxtcb"]
         lines.append(
-            f"{row['concurrency']:>5} {r['calls_per_s']:>12.0f} {s['calls_per_s']:>14.0f} {r['cpu_ms_per_1000']:>14.1f}"
-            f" {s['cpu_ms_per_1000']:>16.1f} {row['cpu_ratio']:>10.3f}"
+            f"{row['concurrency']:>5} {r['calls_per_s']:>12.0f} {s['calls_per_s']:>14.0f}"
+            f" {r['cpu_ms_per_1000']:>14.1f} {s['cpu_ms_per_1000']:>16.1f} {row['cpu_ratio']:>10.3f}"
             f" {r['p50_ms']:>7.2f}/{r['p99_ms']:<8.2f} {s['p50_ms']:>8.2f}/{s['p99_ms']:<8.2f}"
         )
     st = report["stampede"]
@@ -268,7 +285,8 @@ def table(report: dict[str, Any]) -> str:
     )
     fl = report["fleet"]
     lines.append(
-        f"fleet: {fl['merchants']} merchants, {fl['bytes_per_provider_created']:.0f} B per provider;"
+        f"fleet: {fl['merchants']} merchants, {fl['bytes_per_provider_created']:.0f} B per provider created,"
+        f" {fl['bytes_per_merchant_with_tokens']:.0f} B per merchant holding its tokens;"
         f" all fetched in {fl['seconds_all']:.2f} s at bound {fl['bound']} ({fl['merchants_per_s']:.0f}/s),"
         f" {fl['component_fetches']} component fetch, {fl['failures']} failures"
     )
@@ -280,9 +298,17 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def write_json(out: Path, report: dict[str, Any]) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    return out
+
+
 async def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("--quick", action="store_true", help="small sizes: checks the harness, not the figures")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: checks the harness, not the figures"
+    )
     parser.add_argument("--json", default="benchmarks/results/latest.json", help="where to write the figures")
     args = parser.parse_args(argv)
     calls, rounds = (200, 1) if args.quick else (3000, 5)
@@ -302,9 +328,9 @@ async def main(argv: list[str]) -> int:
             "decode": decode_bench(0.1 if args.quick else 1.0),
         }
     print(table(report))
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
-    print(f"\nfigures written to {out}")
-    ok = report["stampede"]["cold"]["token_fetches"] == 1 and report["stampede"]["rejected"]["token_fetches"] == 1
+    print(f"\nfigures written to {write_json(Path(args.json), report)}")
+    ok = (
+        report["stampede"]["cold"]["token_fetches"] == 1
+        and report["stampede"]["rejected"]["token_fetches"] == 1
+    )
     return 0 if ok else 1

@@ -82,7 +82,9 @@ def parse(status: int, body: bytes, request: Request) -> dict[str, Any]:
     permanent for other non-200 statuses.
     """
     if status != 200:
-        raise TransportError(f"HTTP {status}", request=request.summary, status=status, transient=status >= 500)
+        raise TransportError(
+            f"HTTP {status}", request=request.summary, status=status, transient=status >= 500
+        )
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):

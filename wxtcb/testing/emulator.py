@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import secrets
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import attrs
@@ -152,6 +153,8 @@ class Emulator:
         self._tokens: dict[str, _Issued] = {}
         self._stable: dict[str, str] = {}
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._chaos: dict[str, tuple[tuple[Fault, ...], float, random.Random]] = {}
+        self.injected: Counter[str] = Counter()
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -265,6 +268,14 @@ class Emulator:
 
     def clear_faults(self) -> None:
         self._faults.clear()
+        self._chaos.clear()
+
+    def chaos(self, path: str, faults: Sequence[Fault], *, probability: float, seed: int = 0) -> None:
+        """From now on, each request to *path* meets one of *faults* (uniformly) with *probability*.
+
+        ``injected`` counts what was injected, by fault kind and errcode.
+        """
+        self._chaos[path.strip("/")] = (tuple(faults), probability, random.Random(seed))
 
     def expire_tokens(self) -> None:
         """Expire every issued token now (the next business call answers 42001)."""
@@ -311,9 +322,16 @@ class Emulator:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"].strip("/")
         self.calls[path] += 1
+        fault = None
         queue = self._faults.get(path)
         if queue:
             fault = queue.popleft()
+        elif path in self._chaos:
+            faults, probability, rng = self._chaos[path]
+            if rng.random() < probability:
+                fault = rng.choice(faults)
+                self.injected[f"{fault.kind}:{fault.errcode or fault.status}"] += 1
+        if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault.kind == "errcode":
