@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import wxtcb
@@ -124,3 +126,45 @@ async def test_the_secret_never_reaches_the_token_endpoint_summary(emulator: Emu
             await client.get_callback_config()
     assert "secret=***" in str(info.value)
     assert_no_secret([str(info.value), repr(info.value), repr(provider)], ["wrong-secret-value"])
+
+
+CLI_RUNS = [
+    ["callback-config", "get", "-vv"],
+    ["callback-config", "get", "-vv", "--classic"],
+    ["callback-config", "get", "-vv", "--secret", "wrong-secret-value"],
+    ["callback-config", "get", "-vv", "--third-party"],
+    ["callback-config", "get", "-vv", "--third-party", "--refresh-token", "refresh-token-that-is-unknown"],
+    ["callback-config", "get", "-vv", "--third-party", "--ticket", "ticket-that-is-unknown"],
+    ["callback-config", "get", "-vv", "--third-party", "--component-secret", "component-secret-wrong"],
+    ["callback-config", "set", "-vv", "--file", "CONFIG"],
+]
+
+
+@pytest.mark.parametrize("argv", CLI_RUNS, ids=[" ".join(a[2:]) or "get" for a in CLI_RUNS])
+def test_no_secret_in_any_cli_output(argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+    """Every CLI command, verbose, successful or not, prints no token, secret, ticket or refresh token."""
+    from tests.test_cli import ThreadedEmulator, run
+    from wxtcb.testing import DEMO_COMPONENT_APPID, DEMO_ENCODING_AES_KEY, DEMO_PUSH_TOKEN
+
+    config = tmp_path / "c.json"
+    config.write_text('{"container_config": {"enable": true, "qbase_env": "e", "qbase_container_path": "/p", "text_mode": 1}}')
+    argv = [str(config) if a == "CONFIG" else a for a in argv]
+    with ThreadedEmulator() as served:
+        if "--third-party" in argv:
+            base = [
+                "--component-appid", DEMO_COMPONENT_APPID, "--component-secret", DEMO_COMPONENT_SECRET,
+                "--ticket", DEMO_TICKET, "--authorizer-appid", DEMO_AUTHORIZER_APPID, "--refresh-token", DEMO_REFRESH_TOKEN,
+            ]
+            argv = [a for a in argv if a != "--third-party"]
+        else:
+            base = ["--appid", DEMO_APPID, "--secret", DEMO_SECRET]
+        # Flags given later win, so the bad values above replace the good defaults.
+        code, out, err = run(capsys, *argv[:2], *base, "--base-url", served.url, *argv[2:])
+        issued = served.issued_tokens()
+        refresh_now = served.refresh_token_of(DEMO_AUTHORIZER_APPID)
+    assert code in (0, 1)
+    secrets = [
+        *issued, *STATIC_SECRETS, refresh_now, DEMO_ENCODING_AES_KEY, DEMO_PUSH_TOKEN,
+        "wrong-secret-value", "refresh-token-that-is-unknown", "ticket-that-is-unknown", "component-secret-wrong",
+    ]
+    assert_no_secret([out, err], secrets)
