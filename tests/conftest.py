@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -99,3 +102,38 @@ async def until(condition: Callable[[], bool], *, limit: float = 5.0) -> None:
     while not condition():
         assert loop.time() < deadline, "condition never became true"
         await asyncio.sleep(0.005)
+
+
+def load_module(path: Path) -> ModuleType:
+    """Import a file that is not in a package (an example) as a module."""
+    spec = importlib.util.spec_from_file_location(f"loaded_{path.parent.name}_{path.stem}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class _AsyncioErrors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_asyncio_errors() -> Iterator[None]:
+    """Fail any test after which asyncio reported a destroyed pending task, an unclosed session or a lost exception."""
+    handler = _AsyncioErrors()
+    log = logging.getLogger("asyncio")
+    log.addHandler(handler)
+    yield
+    import gc
+
+    gc.collect()
+    log.removeHandler(handler)
+    messages = [r.getMessage() for r in handler.records]
+    assert messages == [], messages

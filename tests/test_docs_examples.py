@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -12,7 +10,7 @@ from typing import Any
 import pytest
 
 import wxtcb
-from tests.conftest import FAST
+from tests.conftest import FAST, load_module
 from tests.redis_server import RedisServer
 from wxtcb.testing import (
     DEMO_APPID,
@@ -31,13 +29,8 @@ DOCS = Path(__file__).parent.parent / "docs"
 
 
 def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"docs_example_{name}", DOCS / "examples" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """Import one example as a module."""
+    return load_module(DOCS / "examples" / f"{name}.py")
 
 
 def test_docs_show_only_tested_code() -> None:
@@ -155,3 +148,16 @@ def test_guarantees_name_tests_that_exist() -> None:
         tree = ast.parse((root / path).read_text())
         names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
         assert name in names, f"{path}::{name} is cited but does not exist"
+
+
+def test_readme_example_uses_the_real_api() -> None:
+    """The README's example compiles and every wxtcb name it uses exists."""
+    readme = (DOCS.parent / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks
+    for block in blocks:
+        compile(block, "README.md", "exec")
+        for name in re.findall(r"wxtcb\.(\w+)", block):
+            assert hasattr(wxtcb, name), name
+    assert "pip install . && wxtcb callback-config get --emulator" in readme
+    assert "pip install nox && nox -s tests" in readme

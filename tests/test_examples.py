@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -12,20 +10,15 @@ import pytest
 from aiohttp import web
 
 import wxtcb
+from tests.conftest import load_module
 from wxtcb.testing import DEMO_APPID, DEMO_SECRET, Emulator
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 def load(name: str) -> ModuleType:
-    """Import examples/<name>.py as a module."""
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """Import one example as a module."""
+    return load_module(EXAMPLES / f"{name}.py")
 
 
 async def test_fleet_reports_failures_without_stopping(capsys: pytest.CaptureFixture[str]) -> None:

@@ -141,19 +141,31 @@ CLI_RUNS = [
 
 
 @pytest.mark.parametrize("argv", CLI_RUNS, ids=[" ".join(a[2:]) or "get" for a in CLI_RUNS])
-def test_no_secret_in_any_cli_output(argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+def test_no_secret_in_any_cli_output(
+    argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
     """Every CLI command, verbose, successful or not, prints no token, secret, ticket or refresh token."""
     from tests.test_cli import ThreadedEmulator, run
     from wxtcb.testing import DEMO_COMPONENT_APPID, DEMO_ENCODING_AES_KEY, DEMO_PUSH_TOKEN
 
     config = tmp_path / "c.json"
-    config.write_text('{"container_config": {"enable": true, "qbase_env": "e", "qbase_container_path": "/p", "text_mode": 1}}')
+    config.write_text(
+        '{"container_config": {"enable": true, "qbase_env": "e", "qbase_container_path": "/p", "text_mode": 1}}'
+    )
     argv = [str(config) if a == "CONFIG" else a for a in argv]
     with ThreadedEmulator() as served:
         if "--third-party" in argv:
             base = [
-                "--component-appid", DEMO_COMPONENT_APPID, "--component-secret", DEMO_COMPONENT_SECRET,
-                "--ticket", DEMO_TICKET, "--authorizer-appid", DEMO_AUTHORIZER_APPID, "--refresh-token", DEMO_REFRESH_TOKEN,
+                "--component-appid",
+                DEMO_COMPONENT_APPID,
+                "--component-secret",
+                DEMO_COMPONENT_SECRET,
+                "--ticket",
+                DEMO_TICKET,
+                "--authorizer-appid",
+                DEMO_AUTHORIZER_APPID,
+                "--refresh-token",
+                DEMO_REFRESH_TOKEN,
             ]
             argv = [a for a in argv if a != "--third-party"]
         else:
@@ -164,7 +176,14 @@ def test_no_secret_in_any_cli_output(argv: list[str], capsys: pytest.CaptureFixt
         refresh_now = served.refresh_token_of(DEMO_AUTHORIZER_APPID)
     assert code in (0, 1)
     secrets = [
-        *issued, *STATIC_SECRETS, refresh_now, DEMO_ENCODING_AES_KEY, DEMO_PUSH_TOKEN,
-        "wrong-secret-value", "refresh-token-that-is-unknown", "ticket-that-is-unknown", "component-secret-wrong",
+        *issued,
+        *STATIC_SECRETS,
+        refresh_now,
+        DEMO_ENCODING_AES_KEY,
+        DEMO_PUSH_TOKEN,
+        "wrong-secret-value",
+        "refresh-token-that-is-unknown",
+        "ticket-that-is-unknown",
+        "component-secret-wrong",
     ]
     assert_no_secret([out, err], secrets)
