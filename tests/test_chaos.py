@@ -87,9 +87,9 @@ async def test_soak_under_chaos(emulator: Emulator) -> None:
     }
 
     # Retries and refreshes stay within the policy.
-    requests = [e for e in events if isinstance(e, wxtcb.RequestFinished) and e.api == GET]
-    assert len(requests) == emulator.calls[GET]
-    assert emulator.calls[GET] <= CALLS * 2 * ATTEMPTS
+    attempts = sum(isinstance(e, wxtcb.RequestFinished) and e.api == GET for e in events)
+    # A few attempts die on a dropped keep-alive connection before reaching the emulator's handler.
+    assert emulator.calls[GET] <= attempts <= CALLS * 2 * ATTEMPTS
     replays = sum(isinstance(e, wxtcb.TokenReplayed) for e in events)
     assert replays <= CALLS
     fetched = sum(isinstance(e, wxtcb.TokenFetched) and e.error is None for e in events)
