@@ -41,9 +41,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package."""
+    """mypy --strict on the package, and on a file that uses the public API as users do."""
     session.install("-e", ".[redis,component]", *_group("typecheck"))
     session.run("mypy", "--strict", "wxtcb")
+    session.run("mypy", "--strict", "tests/typing/api.py")
 
 
 @nox.session(python=PYTHON)

@@ -6,6 +6,7 @@ Attributes are snake_case; the converter (`wxtcb.converter`) maps the wire's cam
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 import attrs
 
@@ -40,12 +41,17 @@ class FunctionCallback:
     enable: bool = True
 
 
+def _callbacks(value: Iterable[FunctionCallback]) -> tuple[FunctionCallback, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class FunctionConfig:
     """Push to cloud functions: a master switch and the rules."""
 
     enable: bool = True
-    callbacks: tuple[FunctionCallback, ...] = attrs.field(default=(), converter=tuple)
+    #: Any iterable is accepted and kept as a tuple (the model is immutable).
+    callbacks: tuple[FunctionCallback, ...] = attrs.field(default=(), converter=_callbacks)
 
 
 @attrs.frozen

@@ -1,0 +1,68 @@
+"""Never executed: mypy --strict checks that the public API types the way users write it."""
+
+from __future__ import annotations
+
+import aiohttp
+import redis.asyncio
+
+import wxtcb
+from wxtcb.redis import RedisTokenStore
+from wxtcb.testing import Emulator, Fault
+from wxtcb.webhooks import ticket_handler
+
+
+async def own_app(session: aiohttp.ClientSession) -> None:
+    provider = wxtcb.AppTokenProvider("wx1", "secret", stable=False, margin=600)
+    policy = wxtcb.RetryPolicy(attempts=3, timeout=10.0, wait_initial=0.2, wait_max=2.0, wait_jitter=0.5)
+    events: list[wxtcb.Event] = []
+    async with wxtcb.Client(
+        provider, session=session, retry=policy, timeout=5.0, on_event=events.append
+    ) as client:
+        config: wxtcb.CallbackConfig = await client.get_callback_config()
+        container: wxtcb.ContainerConfig | None = config.container_config
+        mode: wxtcb.TextMode | int = container.text_mode if container else wxtcb.TextMode.JSON
+        functions: wxtcb.FunctionConfig | None = config.function_config
+        names: list[str] = [cb.function_name for cb in functions.callbacks] if functions else []
+        await client.set_callback_config(
+            function_config=wxtcb.FunctionConfig(True, (wxtcb.FunctionCallback("image", "", "env", "fn"),)),
+            container_config=wxtcb.ContainerConfig(True, "env", "/path", wxtcb.TextMode.XML),
+        )
+        del mode, names
+
+
+async def third_party(connection: redis.asyncio.Redis) -> None:
+    store: wxtcb.TokenStore = RedisTokenStore(connection, prefix="p")
+    component = wxtcb.ComponentTokenProvider("wxc", "secret", ticket=None, store=store)
+    changed: bool = await component.set_ticket("ticket", create_time=1700000000)
+
+    async def hook(appid: str, refresh_token: str) -> None:
+        return None
+
+    merchant: wxtcb.AuthorizerTokenProvider = component.authorizer(
+        "wxm", refresh_token="rt", on_refresh_token=hook
+    )
+    crypto = wxtcb.PushCrypto(token="t", encoding_aes_key="k" * 43, appid="wxc")
+    handler = ticket_handler(component, crypto)
+    try:
+        async with wxtcb.Client(merchant, base_url="http://127.0.0.1:1") as client:
+            await client.get_callback_config()
+    except wxtcb.RefreshTokenInvalidError as exc:
+        code: int = exc.errcode
+        rid: str | None = exc.rid
+        del code, rid
+    except wxtcb.IPNotAllowedError as exc:
+        ip: str | None = exc.ip
+        del ip
+    except (wxtcb.TicketMissingError, wxtcb.TicketInvalidError, wxtcb.TransportError, wxtcb.DecodeError):
+        pass
+    del changed, handler
+
+
+async def testing() -> None:
+    async with Emulator(rotate_refresh_tokens=True) as emulator:
+        emulator.fault("tcb/getcallbackconfig", Fault.error(-1), Fault.http(502), times=2)
+        count: int = emulator.calls["tcb/getcallbackconfig"]
+        static = wxtcb.StaticTokenProvider("token")
+        async with wxtcb.Client(static, base_url=emulator.url) as client:
+            await client.get_callback_config()
+        del count
