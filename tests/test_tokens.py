@@ -240,3 +240,34 @@ async def test_classic_token_fetch_sends_the_grant_in_the_query(emulator: Emulat
         await client.get_callback_config()
     assert emulator.calls[CLASSIC] == 1
     assert emulator.calls[STABLE] == 0
+
+
+async def test_refresh_ahead_does_not_churn_when_the_same_token_comes_back() -> None:
+    """stable_token may hand the same token back inside our margin; wxtcb then waits before asking again."""
+    async with Emulator(grace=100) as emulator:  # WeChat rotates only in the token's last 100 s
+        clock = Clock(emulator)
+        provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, clock=clock)
+        async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+            await client.get_callback_config()
+            clock.advance(7200 - 250)  # inside our 300 s margin, outside WeChat's 100 s
+            for _ in range(20):
+                await client.get_callback_config()
+                await until(lambda: provider._running_task() is None)
+        assert emulator.calls[STABLE] == 2
+
+
+class ReleaseFails(MemoryTokenStore):
+    """A real memory store whose lease release fails, as a Redis blip would make it."""
+
+    async def release_lease(self, key: str, owner: str) -> bool:
+        raise wxtcb.CredentialStoreError("redis release failed: ConnectionError")
+
+
+async def test_a_failed_lease_release_does_not_fail_a_successful_refresh(
+    emulator: Emulator, wxtcb_logs: pytest.LogCaptureFixture
+) -> None:
+    """The token was fetched and stored: the call succeeds; the lease lapses on its own."""
+    provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, store=ReleaseFails())
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+        assert await client.get_callback_config() == wxtcb.CallbackConfig()
+    assert any("expires by itself" in r.getMessage() for r in wxtcb_logs.records)

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
-from wxtcb.errors import RequestTimeout, WxTcbError
+from wxtcb.errors import CredentialStoreError, RequestTimeout, WxTcbError
 from wxtcb.events import Event, TokenFetched, error_fields
 from wxtcb.methods import Method
 from wxtcb.stores import CachedToken, MemoryTokenStore, TokenStore
@@ -138,11 +138,18 @@ class CachingTokenProvider(abc.ABC):
         if self._clock() < self._ahead_not_before or self._running_task() is not None:
             return
 
+        before = self._local.value if self._local is not None else None
+
         async def refresh() -> None:
             try:
-                await self._single_flight(ctx, wait_for_others=False)
+                value = await self._single_flight(ctx, wait_for_others=False)
             except WxTcbError:
                 # The cached token is still valid; callers keep using it. Try again later.
+                self._ahead_not_before = self._clock() + AHEAD_BACKOFF
+                return
+            if value == before:
+                # WeChat handed the same token back (stable_token rotates only in its own last
+                # minutes): asking again on every call would only churn. Ask again later.
                 self._ahead_not_before = self._clock() + AHEAD_BACKOFF
 
         ctx.spawn(refresh())
@@ -184,7 +191,7 @@ class CachingTokenProvider(abc.ABC):
                 try:
                     return await self._refresh_as_owner(ctx)
                 finally:
-                    await self.store.release_lease(self.cache_key, owner)
+                    await self._release(owner)
             # Another process is refreshing: read what it stores instead of fetching.
             cached = await self.store.get_token(self.cache_key)
             if self._usable(cached, within_margin=not wait_for_others) and cached != self._local:
@@ -197,6 +204,14 @@ class CachingTokenProvider(abc.ABC):
             if time.monotonic() > give_up:
                 raise RequestTimeout(f"waited {2 * lease_ttl:g} s for another process to refresh {self.kind}")
             await asyncio.sleep(POLL_INTERVAL)
+
+    async def _release(self, owner: str) -> None:
+        try:
+            await self.store.release_lease(self.cache_key, owner)
+        except CredentialStoreError:
+            # The token (if any) is stored; the lease lapses by itself after its TTL. Failing the
+            # call now would report a successful refresh as a failure.
+            logger.warning("could not release the refresh lease of %s; it expires by itself", self.kind)
 
     async def _refresh_as_owner(self, ctx: TokenContext) -> str:
         cached = await self.store.get_token(self.cache_key)
