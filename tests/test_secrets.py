@@ -44,6 +44,7 @@ ERROR_PATHS = [
     ("token", Fault.reset()),
     ("token", Fault.raw(b'{"access_token": 42, "expires_in": 7200}')),
     ("token", Fault.raw(b'{"access_token": "leaked-token-shape", "expires_in": "soon"}')),
+    ("token", Fault.raw(b'{"access_token": "leaked-token-shape", "expires_in": 0}')),
 ]
 
 PROVIDERS = ["stable", "classic", "authorizer"]
@@ -83,7 +84,7 @@ async def test_no_secret_on_any_error_path(
         texts += [str(info.value), repr(info.value), repr(client), repr(provider)]
         texts += [str(getattr(info.value, "request", ""))]
     texts += log_texts(wxtcb_logs) + [repr(e) for e in events]
-    assert_no_secret(texts, [*emulator.issued_tokens(), *STATIC_SECRETS])
+    assert_no_secret(texts, [*emulator.issued_tokens(), *STATIC_SECRETS, "leaked-token-shape"])
 
 
 def test_method_objects_and_requests_hide_their_secrets() -> None:

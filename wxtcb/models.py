@@ -81,7 +81,7 @@ class AccessToken:
     """Answer of cgi-bin/token and cgi-bin/stable_token."""
 
     access_token: str = attrs.field(repr=False)
-    expires_in: int
+    expires_in: int = attrs.field(validator=attrs.validators.gt(0))
 
 
 @attrs.frozen
@@ -89,7 +89,7 @@ class ComponentAccessToken:
     """Answer of cgi-bin/component/api_component_token."""
 
     component_access_token: str = attrs.field(repr=False)
-    expires_in: int
+    expires_in: int = attrs.field(validator=attrs.validators.gt(0))
 
 
 @attrs.frozen
@@ -97,6 +97,6 @@ class AuthorizerAccessToken:
     """Answer of cgi-bin/component/api_authorizer_token."""
 
     authorizer_access_token: str = attrs.field(repr=False)
-    expires_in: int
+    expires_in: int = attrs.field(validator=attrs.validators.gt(0))
     #: WeChat may return the refresh token changed; an absent one means "unchanged".
     authorizer_refresh_token: str | None = attrs.field(default=None, repr=False)
