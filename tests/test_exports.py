@@ -76,3 +76,17 @@ def test_py_typed_is_shipped() -> None:
     from importlib.resources import files
 
     assert files("wxtcb").joinpath("py.typed").is_file()
+
+
+def test_every_test_has_a_docstring() -> None:
+    """Each test states the behaviour it proves (a test without one is a test nobody can judge)."""
+    import ast
+    from pathlib import Path
+
+    missing = []
+    for path in sorted(Path(__file__).parent.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_"):
+                if not ast.get_docstring(node):
+                    missing.append(f"{path.name}::{node.name}")
+    assert missing == []

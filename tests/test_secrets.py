@@ -188,3 +188,17 @@ def test_no_secret_in_any_cli_output(
         "component-secret-wrong",
     ]
     assert_no_secret([out, err], secrets)
+
+
+def test_help_does_not_show_secrets_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--help lists the WXTCB_* variables but never their values."""
+    from tests.test_cli import run
+
+    monkeypatch.setenv("WXTCB_SECRET", "secret-from-the-environment")
+    monkeypatch.setenv("WXTCB_AUTHORIZER_REFRESH_TOKEN", "refresh-from-the-environment")
+    code, out, err = run(capsys, "callback-config", "get", "--help")
+    assert code == 0
+    assert "WXTCB_SECRET" in out
+    assert_no_secret([out, err], ["secret-from-the-environment", "refresh-from-the-environment"])
