@@ -86,7 +86,9 @@ def test_every_test_has_a_docstring() -> None:
     missing = []
     for path in sorted(Path(__file__).parent.rglob("test_*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            is_test = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_")
+            is_test = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+                "test_"
+            )
             if is_test and not ast.get_docstring(node):
                 missing.append(f"{path.name}::{node.name}")
     assert missing == []
