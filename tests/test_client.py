@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 
@@ -92,3 +94,24 @@ def test_providers_refuse_empty_credentials(make: object) -> None:
     """Empty credentials are refused when the provider is made, not on first use."""
     with pytest.raises(ValueError):  # noqa: PT011
         make()  # type: ignore[operator]
+
+
+async def test_a_fetch_outliving_its_client_opens_no_new_session(emulator: Emulator) -> None:
+    """A token fetch still running when its client closes ends with a TransportError and leaks nothing."""
+    from tests.conftest import until
+    from wxtcb.testing import Fault
+
+    emulator.fault("cgi-bin/stable_token", Fault.latency(0.2))
+    provider = _provider()
+    client = wxtcb.Client(provider, base_url=emulator.url, retry=FAST)
+    call = asyncio.create_task(client.get_callback_config())
+    await until(lambda: emulator.calls["cgi-bin/stable_token"] == 1)
+    call.cancel()  # the caller goes away; the shared fetch goes on
+    inflight = provider._inflight
+    assert inflight is not None
+    await client.aclose()
+    done, _ = await asyncio.wait({inflight}, timeout=5)
+    assert done == {inflight}
+    assert isinstance(inflight.exception(), wxtcb.TransportError)
+    with pytest.raises(asyncio.CancelledError):
+        await call

@@ -30,12 +30,13 @@ class Transport(Protocol):
 class AiohttpTransport:
     """A `Transport` over one `aiohttp.ClientSession`, created here or borrowed (never closed then)."""
 
-    __slots__ = ("_base_url", "_owns_session", "_session", "_timeouts", "_urls")
+    __slots__ = ("_base_url", "_closed", "_owns_session", "_session", "_timeouts", "_urls")
 
     def __init__(self, base_url: str, session: aiohttp.ClientSession | None = None) -> None:
         self._base_url = base_url.rstrip("/") + "/"
         self._session = session
         self._owns_session = session is None
+        self._closed = False
         # Built once and reused: URLs with their query (the token changes rarely), and timeouts.
         self._urls: dict[tuple[str, tuple[tuple[str, str], ...]], URL] = {}
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
@@ -50,6 +51,9 @@ class AiohttpTransport:
         return url
 
     def _open(self) -> aiohttp.ClientSession:
+        if self._closed:
+            # A token fetch still in flight when its client closed: never open a session again.
+            raise TransportError("the client was closed", transient=False)
         if self._session is None:
             # Accept-Encoding identity: WeChat does not document gzip, and the bodies are small.
             self._session = aiohttp.ClientSession(headers={"Accept-Encoding": "identity"})
@@ -73,12 +77,20 @@ class AiohttpTransport:
                 return response.status, await response.read()
         except TimeoutError:
             raise RequestTimeout(f"no answer within {timeout:g} s", request=request.summary) from None
+        except RuntimeError:
+            if not session.closed:
+                raise
+            # The session closed under a request still in flight (its client was closed).
+            raise TransportError(
+                "the HTTP session was closed", request=request.summary, transient=False
+            ) from None
         except (aiohttp.ClientError, OSError) as exc:
             raise TransportError(
                 f"{type(exc).__name__}: {scrub(str(exc))}", request=request.summary
             ) from None
 
     async def aclose(self) -> None:
+        self._closed = True
         if self._owns_session and self._session is not None:
             await self._session.close()
         self._session = None
