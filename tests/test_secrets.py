@@ -202,3 +202,25 @@ def test_help_does_not_show_secrets_from_the_environment(
     assert code == 0
     assert "WXTCB_SECRET" in out
     assert_no_secret([out, err], ["secret-from-the-environment", "refresh-from-the-environment"])
+
+
+async def test_a_failing_refresh_token_hook_leaks_nothing_into_the_log(
+    emulator: Emulator, wxtcb_logs: pytest.LogCaptureFixture
+) -> None:
+    """A hook that raises with the new token in its message, bound with a password, logs neither."""
+    import functools
+
+    async def save(appid: str, new: str, *, dsn: str) -> None:
+        raise RuntimeError(f"could not save {new} to {dsn}")
+
+    emulator.rotate_refresh_tokens = True
+    hook = functools.partial(save, dsn="postgres://user:db-password-123@db/merchants")
+    component = wxtcb.ComponentTokenProvider(DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET, ticket=DEMO_TICKET)
+    merchant = component.authorizer(
+        DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN, on_refresh_token=hook
+    )
+    async with wxtcb.Client(merchant, base_url=emulator.url, retry=FAST) as client:
+        await client.get_callback_config()
+    assert any("hook" in r.getMessage() and "RuntimeError" in r.getMessage() for r in wxtcb_logs.records)
+    secrets = [emulator.refresh_token_of(DEMO_AUTHORIZER_APPID), "db-password-123", *STATIC_SECRETS]
+    assert_no_secret(log_texts(wxtcb_logs), secrets)

@@ -257,13 +257,16 @@ def _retrieve(task: asyncio.Task[Any]) -> None:
 
 
 async def await_hook(hook: Callable[..., Awaitable[Any]] | None, *args: Any) -> None:
-    """Await a user hook; its failure is logged, never allowed to lose what was already stored."""
+    """Await a user hook; its failure is logged, never allowed to lose what was already stored.
+
+    The log names the hook's function and the exception's class only: the hook was handed a
+    credential, so its exception text (or a partial's bound arguments) may carry secrets.
+    """
     if hook is None:
         return
     try:
         await hook(*args)
-    except Exception:
-        logger.exception(
-            "user hook %r raised; the stored credential is unaffected",
-            getattr(hook, "__name__", hook),
-        )
+    except Exception as exc:
+        function = getattr(hook, "func", hook)  # functools.partial: name the function, not its args
+        name = getattr(function, "__qualname__", type(function).__name__)
+        logger.error("user hook %s raised %s; the stored credential is unaffected", name, type(exc).__name__)
