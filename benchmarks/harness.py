@@ -37,7 +37,6 @@ from wxtcb.methods import GetCallbackConfig
 from wxtcb.protocol import build_request, check, decode, parse
 
 SAMPLE = (Path(__file__).parent.parent / "tests" / "samples" / "getcallbackconfig.json").read_bytes()
-NO_WAIT = wxtcb.RetryPolicy(wait_initial=0, wait_max=0, wait_jitter=0)
 
 
 @contextlib.asynccontextmanager
@@ -148,7 +147,7 @@ async def stampede(url: str, concurrency: int) -> dict[str, Any]:
     async with aiohttp.ClientSession() as session:
         await control(session, url, "reset-calls")
         provider = wxtcb.AppTokenProvider(testing.DEMO_APPID, testing.DEMO_SECRET, stable=False)
-        async with wxtcb.Client(provider, base_url=url, retry=NO_WAIT) as client:
+        async with wxtcb.Client(provider, base_url=url, retry=testing.INSTANT_RETRY) as client:
             started = time.perf_counter()
             await asyncio.gather(*(client.get_callback_config() for _ in range(concurrency)))
             cold = time.perf_counter() - started
@@ -177,7 +176,10 @@ async def _fetch_fleet(
 
     async def one(provider: wxtcb.AuthorizerTokenProvider) -> None:
         nonlocal failures
-        async with semaphore, wxtcb.Client(provider, base_url=url, session=session, retry=NO_WAIT) as client:
+        async with (
+            semaphore,
+            wxtcb.Client(provider, base_url=url, session=session, retry=testing.INSTANT_RETRY) as client,
+        ):
             try:
                 await client.get_callback_config()
             except wxtcb.WxTcbError:

@@ -16,17 +16,25 @@ import wxtcb
 from tests.redis_server import RedisServer
 from wxtcb.testing import (
     DEMO_APPID,
+    DEMO_COMPONENT_APPID,
     DEMO_COMPONENT_SECRET,
     DEMO_REFRESH_TOKEN,
     DEMO_SECRET,
     DEMO_TICKET,
+    INSTANT_RETRY,
     Emulator,
 )
 
-#: Retries without sleeping, so the suite is fast and deterministic.
-FAST = wxtcb.RetryPolicy(attempts=5, timeout=30.0, wait_initial=0, wait_max=0, wait_jitter=0)
-
 STATIC_SECRETS = (DEMO_SECRET, DEMO_COMPONENT_SECRET, DEMO_TICKET, DEMO_REFRESH_TOKEN)
+
+
+def demo_component(
+    store: wxtcb.TokenStore | None = None, ticket: str | None = DEMO_TICKET
+) -> wxtcb.ComponentTokenProvider:
+    """The emulator's demo third-party platform, with its ticket unless told otherwise."""
+    return wxtcb.ComponentTokenProvider(
+        DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET, ticket=ticket, store=store
+    )
 
 
 @pytest.fixture
@@ -44,7 +52,7 @@ def provider() -> wxtcb.AppTokenProvider:
 @pytest.fixture
 async def client(emulator: Emulator, provider: wxtcb.AppTokenProvider) -> AsyncIterator[wxtcb.Client]:
     """A client on the emulator with instant retries."""
-    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST, timeout=2.0) as c:
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY, timeout=2.0) as c:
         yield c
 
 

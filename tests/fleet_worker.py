@@ -14,9 +14,7 @@ import redis.asyncio
 
 import wxtcb
 from wxtcb.redis import RedisTokenStore
-from wxtcb.testing import DEMO_APPID, DEMO_SECRET
-
-FAST = wxtcb.RetryPolicy(wait_initial=0, wait_max=0, wait_jitter=0)
+from wxtcb.testing import DEMO_APPID, DEMO_SECRET, INSTANT_RETRY
 
 
 async def main(url: str, socket: str, calls: int) -> None:
@@ -25,7 +23,7 @@ async def main(url: str, socket: str, calls: int) -> None:
     provider = wxtcb.AppTokenProvider(
         DEMO_APPID, DEMO_SECRET, stable=False, store=RedisTokenStore(connection)
     )
-    async with wxtcb.Client(provider, base_url=url, retry=FAST) as client:
+    async with wxtcb.Client(provider, base_url=url, retry=INSTANT_RETRY) as client:
         print(json.dumps({"ready": True}), flush=True)
         while (await loop.run_in_executor(None, sys.stdin.readline)).strip() == "go":
             results = await asyncio.gather(

@@ -8,8 +8,7 @@ import aiohttp
 import pytest
 
 import wxtcb
-from tests.conftest import FAST
-from wxtcb.testing import DEMO_APPID, DEMO_SECRET, Emulator
+from wxtcb.testing import DEMO_APPID, DEMO_SECRET, INSTANT_RETRY, Emulator
 
 
 def _provider() -> wxtcb.AppTokenProvider:
@@ -61,7 +60,7 @@ async def test_closed_client_refuses_use(emulator: Emulator) -> None:
 
 async def test_client_works_without_the_context_manager(emulator: Emulator) -> None:
     """Open on first use, close with aclose()."""
-    client = wxtcb.Client(_provider(), base_url=emulator.url, retry=FAST)
+    client = wxtcb.Client(_provider(), base_url=emulator.url, retry=INSTANT_RETRY)
     try:
         assert await client.get_callback_config() == wxtcb.CallbackConfig()
     finally:
@@ -103,7 +102,7 @@ async def test_a_fetch_outliving_its_client_opens_no_new_session(emulator: Emula
 
     emulator.fault("cgi-bin/stable_token", Fault.latency(0.2))
     provider = _provider()
-    client = wxtcb.Client(provider, base_url=emulator.url, retry=FAST)
+    client = wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY)
     call = asyncio.create_task(client.get_callback_config())
     await until(lambda: emulator.calls["cgi-bin/stable_token"] == 1)
     call.cancel()  # the caller goes away; the shared fetch goes on

@@ -7,14 +7,13 @@ import asyncio
 import pytest
 
 import wxtcb
-from tests.conftest import FAST
+from tests.conftest import demo_component
 from wxtcb.stores import CachedToken, Credential, MemoryTokenStore
 from wxtcb.testing import (
     DEMO_AUTHORIZER_APPID,
     DEMO_COMPONENT_APPID,
-    DEMO_COMPONENT_SECRET,
     DEMO_REFRESH_TOKEN,
-    DEMO_TICKET,
+    INSTANT_RETRY,
     Emulator,
     Fault,
 )
@@ -24,21 +23,13 @@ COMPONENT = "cgi-bin/component/api_component_token"
 AUTHORIZER = "cgi-bin/component/api_authorizer_token"
 
 
-def component(
-    store: wxtcb.TokenStore | None = None, ticket: str | None = DEMO_TICKET
-) -> wxtcb.ComponentTokenProvider:
-    return wxtcb.ComponentTokenProvider(
-        DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET, ticket=ticket, store=store
-    )
-
-
 def client(emulator: Emulator, provider: wxtcb.TokenProvider, **kw: object) -> wxtcb.Client:
-    return wxtcb.Client(provider, base_url=emulator.url, retry=FAST, **kw)  # type: ignore[arg-type]
+    return wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY, **kw)  # type: ignore[arg-type]
 
 
 async def test_many_concurrent_calls_make_one_fetch_of_each(emulator: Emulator) -> None:
     """200 cold calls for one merchant: one component fetch, one authorizer fetch."""
-    provider = component().authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
+    provider = demo_component().authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
     async with client(emulator, provider) as c:
         await asyncio.gather(*(c.get_callback_config() for _ in range(200)))
     assert (emulator.calls[COMPONENT], emulator.calls[AUTHORIZER], emulator.calls[GET]) == (1, 1, 200)
@@ -46,7 +37,7 @@ async def test_many_concurrent_calls_make_one_fetch_of_each(emulator: Emulator) 
 
 async def test_many_merchants_share_one_component_fetch(emulator: Emulator) -> None:
     """50 merchants, 4 calls each, at once: one component token, one authorizer token per merchant."""
-    comp = component()
+    comp = demo_component()
     appids = [f"wxmerchant{i:04d}" for i in range(50)]
     for appid in appids:
         emulator.add_authorizer(DEMO_COMPONENT_APPID, appid, f"rt-{appid}")
@@ -62,7 +53,7 @@ async def test_many_merchants_share_one_component_fetch(emulator: Emulator) -> N
 
 async def test_expiry_of_both_refreshes_both_once(emulator: Emulator) -> None:
     """After both tokens expire, 100 concurrent calls refresh each exactly once."""
-    provider = component().authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
+    provider = demo_component().authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
     async with client(emulator, provider) as c:
         await c.get_callback_config()
         emulator.expire_tokens()
@@ -76,7 +67,7 @@ async def test_rejected_component_token_is_refreshed_once_inside_the_authorizer_
     emulator: Emulator,
 ) -> None:
     """A component token rejected while refreshing an authorizer token is refreshed once and replayed."""
-    provider = component().authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
+    provider = demo_component().authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
     async with client(emulator, provider) as c:
         await c.get_callback_config()
         emulator.revoke_tokens()
@@ -112,7 +103,7 @@ async def test_rotated_refresh_token_is_stored_before_use_and_reaches_the_hook()
         seen.append((appid, new))
 
     async with Emulator(rotate_refresh_tokens=True, grace=0) as emulator:
-        comp = component(store=store)
+        comp = demo_component(store=store)
         provider = comp.authorizer(
             DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN, on_refresh_token=hook
         )
@@ -129,9 +120,9 @@ async def test_rotated_refresh_token_is_stored_before_use_and_reaches_the_hook()
             second = emulator.refresh_token_of(DEMO_AUTHORIZER_APPID)
         assert second != first
         assert seen == [(DEMO_AUTHORIZER_APPID, first), (DEMO_AUTHORIZER_APPID, second)]
-        assert (await store.get_credential(rkey)) == Credential(
-            second, (await store.get_credential(rkey)).updated_at
-        )  # type: ignore[union-attr]
+        stored = await store.get_credential(rkey)
+        assert stored is not None
+        assert stored.value == second
 
 
 async def test_a_failing_hook_loses_nothing(emulator: Emulator) -> None:
@@ -141,7 +132,7 @@ async def test_a_failing_hook_loses_nothing(emulator: Emulator) -> None:
     async def broken(appid: str, new: str) -> None:
         raise RuntimeError("the application's database is down")
 
-    comp = component()
+    comp = demo_component()
     provider = comp.authorizer(
         DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN, on_refresh_token=broken
     )
@@ -153,7 +144,7 @@ async def test_a_failing_hook_loses_nothing(emulator: Emulator) -> None:
 async def test_seed_refresh_token_never_replaces_a_stored_one(emulator: Emulator) -> None:
     """A stale refresh token from configuration does not overwrite the newer one in the store."""
     store = MemoryTokenStore()
-    comp = component(store=store)
+    comp = demo_component(store=store)
     await comp.authorizer(DEMO_AUTHORIZER_APPID).set_refresh_token("rt-newer")
     provider = comp.authorizer(DEMO_AUTHORIZER_APPID, refresh_token="rt-stale-from-config")
     assert await provider.refresh_token() == "rt-newer"
@@ -161,7 +152,7 @@ async def test_seed_refresh_token_never_replaces_a_stored_one(emulator: Emulator
 
 async def test_61023_is_typed_and_not_retried(emulator: Emulator) -> None:
     """An unknown refresh token raises RefreshTokenInvalidError saying what to do; one request."""
-    provider = component().authorizer(DEMO_AUTHORIZER_APPID, refresh_token="rt-unknown")
+    provider = demo_component().authorizer(DEMO_AUTHORIZER_APPID, refresh_token="rt-unknown")
     async with client(emulator, provider) as c:
         with pytest.raises(wxtcb.RefreshTokenInvalidError) as info:
             await c.get_callback_config()
@@ -174,7 +165,7 @@ async def test_61023_is_typed_and_not_retried(emulator: Emulator) -> None:
 async def test_bad_ticket_is_typed_and_not_retried(emulator: Emulator, errcode: int) -> None:
     """61005/61006 raise TicketInvalidError saying to wait for the next push; one request."""
     emulator.fault(COMPONENT, Fault.error(errcode), times=5)
-    provider = component().authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
+    provider = demo_component().authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
     async with client(emulator, provider) as c:
         with pytest.raises(wxtcb.TicketInvalidError) as info:
             await c.get_callback_config()
@@ -186,7 +177,9 @@ async def test_expired_ticket_from_the_emulator(emulator: Emulator) -> None:
     """A ticket past its 12 hours is refused with 61005."""
     ticket = emulator.issue_ticket()
     emulator.advance(13 * 3600)
-    provider = component(ticket=ticket).authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
+    provider = demo_component(ticket=ticket).authorizer(
+        DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN
+    )
     async with client(emulator, provider) as c:
         with pytest.raises(wxtcb.TicketInvalidError) as info:
             await c.get_callback_config()
@@ -195,7 +188,7 @@ async def test_expired_ticket_from_the_emulator(emulator: Emulator) -> None:
 
 async def test_no_ticket_yet_sends_nothing(emulator: Emulator) -> None:
     """Without a ticket the component token cannot be had: TicketMissingError, no request."""
-    provider = component(ticket=None).authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
+    provider = demo_component(ticket=None).authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
     async with client(emulator, provider) as c:
         with pytest.raises(wxtcb.TicketMissingError, match="set_ticket"):
             await c.get_callback_config()
@@ -204,7 +197,7 @@ async def test_no_ticket_yet_sends_nothing(emulator: Emulator) -> None:
 
 async def test_newer_ticket_wins_over_a_late_push() -> None:
     """A push that arrives late (older CreateTime) never replaces the newer ticket."""
-    comp = component(ticket=None)
+    comp = demo_component(ticket=None)
     assert await comp.set_ticket("ticket-new", create_time=2000) is True
     assert await comp.set_ticket("ticket-old", create_time=1000) is False
     assert await comp.ticket() == "ticket-new"
@@ -215,7 +208,7 @@ async def test_newer_ticket_wins_over_a_late_push() -> None:
 async def test_clearing_the_cache_keeps_durable_credentials() -> None:
     """clear_cache drops tokens only; tickets and refresh tokens stay."""
     store = MemoryTokenStore()
-    comp = component(store=store, ticket=None)
+    comp = demo_component(store=store, ticket=None)
     await comp.set_ticket("t1")
     await comp.authorizer("wxm").set_refresh_token("rt1")
     await store.put_token("token:x", CachedToken("v", 2e9, 1.0))
@@ -227,7 +220,7 @@ async def test_clearing_the_cache_keeps_durable_credentials() -> None:
 
 async def test_missing_refresh_token_is_a_clear_error(emulator: Emulator) -> None:
     """An authorizer with no refresh token anywhere fails before any request."""
-    provider = component().authorizer("wxnobody")
+    provider = demo_component().authorizer("wxnobody")
     async with client(emulator, provider) as c:
         with pytest.raises(wxtcb.InvalidRequestError, match="refresh_token"):
             await c.get_callback_config()

@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 
 import wxtcb
-from tests.conftest import FAST, load_module
+from tests.conftest import demo_component, load_module
 from tests.redis_server import RedisServer
 from wxtcb.testing import (
     DEMO_APPID,
     DEMO_AUTHORIZER_APPID,
     DEMO_COMPONENT_APPID,
-    DEMO_COMPONENT_SECRET,
     DEMO_ENCODING_AES_KEY,
     DEMO_PUSH_TOKEN,
     DEMO_REFRESH_TOKEN,
     DEMO_SECRET,
+    INSTANT_RETRY,
     Emulator,
     Fault,
 )
@@ -90,7 +90,7 @@ async def test_third_party_example(emulator: Emulator) -> None:
     from aiohttp import web
 
     module = load("third_party")
-    component = wxtcb.ComponentTokenProvider(DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET)
+    component = demo_component(ticket=None)
     crypto = wxtcb.PushCrypto(
         token=DEMO_PUSH_TOKEN, encoding_aes_key=DEMO_ENCODING_AES_KEY, appid=DEMO_COMPONENT_APPID
     )
@@ -129,7 +129,7 @@ async def test_observability_example(emulator: Emulator) -> None:
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET)
     client: Any = module.make_client(provider, emulator.url)
     async with client:
-        client._pipeline.retry = FAST
+        client._pipeline.retry = INSTANT_RETRY
         await client.get_callback_config()
     assert module.metrics["wechat.retries"] == 1
     assert module.metrics["wechat.token_fetch.stable"] == 1

@@ -12,15 +12,14 @@ import pytest
 import redis.asyncio
 
 import wxtcb
-from tests.conftest import FAST, until
+from tests.conftest import demo_component, until
 from tests.redis_server import RedisServer
 from wxtcb.redis import RedisTokenStore
 from wxtcb.stores import CachedToken, Credential, MemoryTokenStore
 from wxtcb.testing import (
     DEMO_AUTHORIZER_APPID,
     DEMO_COMPONENT_APPID,
-    DEMO_COMPONENT_SECRET,
-    DEMO_TICKET,
+    INSTANT_RETRY,
     Emulator,
     Fault,
 )
@@ -96,11 +95,9 @@ async def new_store(
 
 
 async def fetch(emulator: Emulator, store: Any, seed: str | None) -> object:
-    component = wxtcb.ComponentTokenProvider(
-        DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET, ticket=DEMO_TICKET, store=store
-    )
+    component = demo_component(store=store)
     merchant = component.authorizer(DEMO_AUTHORIZER_APPID, refresh_token=seed)
-    async with wxtcb.Client(merchant, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(merchant, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         return await client.get_callback_config()
 
 
@@ -162,12 +159,10 @@ async def test_a_refresh_killed_mid_request_loses_nothing(new_store: Callable[[]
         inner = await new_store()
         before = emulator.refresh_token_of(DEMO_AUTHORIZER_APPID)
         await inner.put_credential(RKEY, Credential(before, 1.0))
-        component = wxtcb.ComponentTokenProvider(
-            DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET, ticket=DEMO_TICKET, store=inner
-        )
+        component = demo_component(store=inner)
         merchant = component.authorizer(DEMO_AUTHORIZER_APPID)
         emulator.fault(AUTHORIZER, Fault.latency(0.3))
-        async with wxtcb.Client(merchant, base_url=emulator.url, retry=FAST) as client:
+        async with wxtcb.Client(merchant, base_url=emulator.url, retry=INSTANT_RETRY) as client:
             call = asyncio.create_task(client.get_callback_config())
             await until(lambda: emulator.calls[AUTHORIZER] == 1)
             refresh = merchant._inflight
@@ -191,7 +186,7 @@ async def test_a_stalled_lease_owner_cannot_overwrite_the_newer_token(
     key = provider.cache_key
     assert await store.acquire_lease(key, "stalled", 0.2)
     stalled_issued = 1.0  # it fetched long ago...
-    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         await client.get_callback_config()  # ...the lease lapsed, and this process refreshed
     newer = await store.get_token(key)
     assert newer is not None
@@ -220,7 +215,7 @@ async def test_redis_stopped_during_a_refresh_fails_typed_then_recovers(
             store=RedisTokenStore(connection),
         )
         emulator.fault("cgi-bin/token", Fault.latency(0.3))
-        async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+        async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
             call = asyncio.create_task(client.get_callback_config())
             await until(lambda: emulator.calls["cgi-bin/token"] == 1)
             server.stop()

@@ -7,9 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 import wxtcb
-from tests.conftest import FAST
 from wxtcb.errors import ERRCODES, api_error, split_rid
-from wxtcb.testing import DEMO_APPID, DEMO_SECRET, Emulator, Fault
+from wxtcb.testing import DEMO_APPID, DEMO_SECRET, INSTANT_RETRY, Emulator, Fault
 
 GET = "tcb/getcallbackconfig"
 TOKEN = "cgi-bin/token"
@@ -19,7 +18,7 @@ TOKEN = "cgi-bin/token"
 async def classic(emulator: Emulator) -> AsyncIterator[wxtcb.Client]:
     """A client on classic tokens: every fetch yields a new token, so a replay is visible."""
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, stable=False)
-    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as c:
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as c:
         yield c
 
 

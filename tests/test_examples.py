@@ -9,7 +9,6 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-import wxtcb
 from tests.conftest import load_module
 from wxtcb.testing import DEMO_APPID, DEMO_SECRET, Emulator
 
@@ -32,7 +31,8 @@ async def test_fleet_reports_failures_without_stopping(capsys: pytest.CaptureFix
 
 async def test_aiohttp_app_opens_one_client_and_closes_it(emulator: Emulator) -> None:
     """The aiohttp example serves through one client made at startup and closed at cleanup."""
-    app = load("aiohttp_app").create_app(DEMO_APPID, DEMO_SECRET, emulator.url)
+    example = load("aiohttp_app")
+    app = example.create_app(DEMO_APPID, DEMO_SECRET, emulator.url)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
@@ -42,7 +42,7 @@ async def test_aiohttp_app_opens_one_client_and_closes_it(emulator: Emulator) ->
             async with session.get(url) as response:
                 assert response.status == 200
                 assert await response.json() == {"cloud_run_push": False, "path": None}
-    client = next(v for v in app._state.values() if isinstance(v, wxtcb.Client))
+    client = app[example.CLIENT]
     await runner.cleanup()
     assert emulator.calls["cgi-bin/stable_token"] == 1
     with pytest.raises(RuntimeError, match="closed"):

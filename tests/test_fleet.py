@@ -13,17 +13,15 @@ import pytest
 import redis.asyncio
 
 import wxtcb
-from tests.conftest import FAST, until
+from tests.conftest import demo_component, until
 from tests.redis_server import RedisServer
 from wxtcb.redis import RedisTokenStore
 from wxtcb.testing import (
     DEMO_APPID,
     DEMO_AUTHORIZER_APPID,
-    DEMO_COMPONENT_APPID,
-    DEMO_COMPONENT_SECRET,
     DEMO_REFRESH_TOKEN,
     DEMO_SECRET,
-    DEMO_TICKET,
+    INSTANT_RETRY,
     Emulator,
     Fault,
 )
@@ -100,7 +98,7 @@ async def test_lease_of_a_dead_process_expires_and_the_next_one_refreshes(
     store = RedisTokenStore(redis_client)
     p = provider(store)
     assert await store.acquire_lease(p.cache_key, "a-process-that-died", 0.3)
-    async with wxtcb.Client(p, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(p, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         await client.get_callback_config()
     assert emulator.calls[CLASSIC] == 1
     assert await redis_client.get(f"wxtcb:lease:{p.cache_key}") is None, "the new owner released its lease"
@@ -111,8 +109,8 @@ async def test_slow_fetch_does_not_let_a_second_owner_in(emulator: Emulator, red
     emulator.fault(CLASSIC, Fault.latency(0.5))
     first, second = provider(RedisTokenStore(redis_client)), provider(RedisTokenStore(redis_client))
     async with (
-        wxtcb.Client(first, base_url=emulator.url, retry=FAST, timeout=5) as a,
-        wxtcb.Client(second, base_url=emulator.url, retry=FAST, timeout=5) as b,
+        wxtcb.Client(first, base_url=emulator.url, retry=INSTANT_RETRY, timeout=5) as a,
+        wxtcb.Client(second, base_url=emulator.url, retry=INSTANT_RETRY, timeout=5) as b,
     ):
         slow = asyncio.create_task(a.get_callback_config())
         await until(lambda: emulator.calls[CLASSIC] > 0)
@@ -141,25 +139,20 @@ async def test_rotated_refresh_token_is_kept_in_redis(redis_client: Any) -> None
     """A rotated refresh token lands in Redis's durable space, and a new process starts from it."""
     async with Emulator(rotate_refresh_tokens=True, grace=0) as emulator:
         store = RedisTokenStore(redis_client)
-        component = wxtcb.ComponentTokenProvider(
-            DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET, ticket=DEMO_TICKET, store=store
-        )
+        component = demo_component(store=store)
         merchant = component.authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
-        async with wxtcb.Client(merchant, base_url=emulator.url, retry=FAST) as client:
+        async with wxtcb.Client(merchant, base_url=emulator.url, retry=INSTANT_RETRY) as client:
             await client.get_callback_config()
         rotated = emulator.refresh_token_of(DEMO_AUTHORIZER_APPID)
         assert rotated != DEMO_REFRESH_TOKEN
         await store.clear_cache()
         emulator.expire_tokens()
         # A fresh process, configured with the stale seed, must use the stored, rotated token.
-        restarted = wxtcb.ComponentTokenProvider(
-            DEMO_COMPONENT_APPID,
-            DEMO_COMPONENT_SECRET,
-            ticket=DEMO_TICKET,
+        restarted = demo_component(
             store=RedisTokenStore(redis_client),
         )
         again = restarted.authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
-        async with wxtcb.Client(again, base_url=emulator.url, retry=FAST) as client:
+        async with wxtcb.Client(again, base_url=emulator.url, retry=INSTANT_RETRY) as client:
             await client.get_callback_config()
         assert emulator.calls["cgi-bin/component/api_authorizer_token"] == 2
 
@@ -185,7 +178,7 @@ async def test_redis_outage_is_a_typed_error_and_recovers(
 ) -> None:
     """Redis down: a valid local token still serves; a needed refresh fails typed (no private fetch); then recovery."""
     p = provider(RedisTokenStore(own_client))
-    async with wxtcb.Client(p, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(p, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         await client.get_callback_config()
         own_redis.stop()
         await client.get_callback_config()  # the process's own copy of the token needs no store

@@ -7,15 +7,14 @@ import logging
 import pytest
 
 import wxtcb
-from tests.conftest import FAST, STATIC_SECRETS, assert_no_secret, log_texts
+from tests.conftest import STATIC_SECRETS, assert_no_secret, demo_component, log_texts
 from wxtcb.testing import (
     DEMO_APPID,
     DEMO_AUTHORIZER_APPID,
     DEMO_COMPONENT_APPID,
-    DEMO_COMPONENT_SECRET,
     DEMO_REFRESH_TOKEN,
     DEMO_SECRET,
-    DEMO_TICKET,
+    INSTANT_RETRY,
     Emulator,
     Fault,
 )
@@ -29,9 +28,11 @@ async def test_events_and_log_records_for_a_day_in_the_life(
     """Request, retry, token fetch, replay and rotation each emit an event and a structured log record."""
     emulator.rotate_refresh_tokens = True
     events: list[wxtcb.Event] = []
-    component = wxtcb.ComponentTokenProvider(DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET, ticket=DEMO_TICKET)
+    component = demo_component()
     merchant = component.authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
-    async with wxtcb.Client(merchant, base_url=emulator.url, retry=FAST, on_event=events.append) as client:
+    async with wxtcb.Client(
+        merchant, base_url=emulator.url, retry=INSTANT_RETRY, on_event=events.append
+    ) as client:
         emulator.fault(GET, Fault.error(-1))
         await client.get_callback_config()
         emulator.revoke_tokens()
@@ -88,7 +89,7 @@ async def test_a_broken_hook_does_not_break_calls(
         raise ValueError("metrics backend down")
 
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET)
-    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST, on_event=broken) as client:
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY, on_event=broken) as client:
         assert await client.get_callback_config() == wxtcb.CallbackConfig()
     assert any("on_event hook raised" in r.getMessage() for r in wxtcb_logs.records)
 

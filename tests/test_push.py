@@ -13,11 +13,10 @@ from aiohttp import web
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 import wxtcb
-from tests.conftest import assert_no_secret
+from tests.conftest import assert_no_secret, demo_component
 from wxtcb.push import InvalidSignatureError, PushCrypto, record_ticket_push, ticket_push
 from wxtcb.testing import (
     DEMO_COMPONENT_APPID,
-    DEMO_COMPONENT_SECRET,
     DEMO_ENCODING_AES_KEY,
     DEMO_PUSH_TOKEN,
     Emulator,
@@ -125,7 +124,7 @@ def test_bad_keys_are_refused_up_front(key: str) -> None:
 
 async def test_emulator_push_records_the_ticket(emulator: Emulator) -> None:
     """A ticket push from the emulator is verified, decrypted and recorded."""
-    component = wxtcb.ComponentTokenProvider(DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET)
+    component = demo_component(ticket=None)
     body, params, ticket = emulator.ticket_push()
     push = await record_ticket_push(
         component, crypto(), body, **{k: params[k] for k in ("msg_signature", "timestamp", "nonce")}
@@ -149,7 +148,7 @@ async def platform(
     emulator: Emulator,
 ) -> AsyncIterator[tuple[str, wxtcb.ComponentTokenProvider, list[dict[str, str]]]]:
     """A third-party platform's aiohttp app with the ready ticket handler mounted."""
-    component = wxtcb.ComponentTokenProvider(DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET)
+    component = demo_component(ticket=None)
     events: list[dict[str, str]] = []
 
     async def on_event(fields: dict[str, str]) -> None:
@@ -171,7 +170,6 @@ async def test_handler_answers_success_and_the_ticket_opens_the_token(
     """End to end: WeChat pushes, the handler answers 'success', and the pushed ticket buys a component token."""
     url, component, _ = platform
     assert await emulator.send_ticket_push(url) == "success"
-    emulator.tickets[DEMO_COMPONENT_APPID] = (await component.ticket(), float("inf"))
     provider = component.authorizer("wxmerchantdemo001", refresh_token="refreshtoken@@@demo-merchant-0001")
     async with wxtcb.Client(provider, base_url=emulator.url) as client:
         await client.get_callback_config()

@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 import wxtcb
-from tests.conftest import FAST
-from wxtcb.testing import DEMO_APPID, DEMO_SECRET, Emulator, Fault
+from wxtcb.testing import DEMO_APPID, DEMO_SECRET, INSTANT_RETRY, Emulator, Fault
 
 GET = "tcb/getcallbackconfig"
 
@@ -18,7 +17,7 @@ async def make_client(emulator: Emulator) -> AsyncIterator[object]:
     """A factory of clients with a given policy and timeout, closed after the test."""
     clients: list[wxtcb.Client] = []
 
-    def make(retry: wxtcb.RetryPolicy = FAST, timeout: float = 2.0, **kw: object) -> wxtcb.Client:
+    def make(retry: wxtcb.RetryPolicy = INSTANT_RETRY, timeout: float = 2.0, **kw: object) -> wxtcb.Client:
         c = wxtcb.Client(
             wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET),
             base_url=emulator.url,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import wxtcb
-from tests.conftest import FAST, STATIC_SECRETS, assert_no_secret, log_texts
+from tests.conftest import STATIC_SECRETS, assert_no_secret, demo_component, log_texts
 from wxtcb.methods import AuthorizerTokenMethod, ClassicTokenMethod, ComponentTokenMethod, StableTokenMethod
 from wxtcb.protocol import build_request
 from wxtcb.redaction import scrub
@@ -19,6 +19,7 @@ from wxtcb.testing import (
     DEMO_REFRESH_TOKEN,
     DEMO_SECRET,
     DEMO_TICKET,
+    INSTANT_RETRY,
     Emulator,
     Fault,
 )
@@ -57,9 +58,7 @@ TOKEN_PATH = {
 
 def _provider(kind: str) -> wxtcb.TokenProvider:
     if kind == "authorizer":
-        component = wxtcb.ComponentTokenProvider(
-            DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET, ticket=DEMO_TICKET
-        )
+        component = demo_component()
         return component.authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
     return wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, stable=kind == "stable")
 
@@ -74,7 +73,7 @@ async def test_no_secret_on_any_error_path(
     provider = _provider(kind)
     texts: list[str] = []
     async with wxtcb.Client(
-        provider, base_url=emulator.url, retry=FAST, timeout=2.0, on_event=events.append
+        provider, base_url=emulator.url, retry=INSTANT_RETRY, timeout=2.0, on_event=events.append
     ) as client:
         await client.get_callback_config()  # a token exists, so it could leak
         emulator.revoke_tokens() if where == "token" else None
@@ -122,7 +121,7 @@ def test_scrub_masks_credentials_in_free_text(text: str) -> None:
 async def test_the_secret_never_reaches_the_token_endpoint_summary(emulator: Emulator) -> None:
     """A wrong classic secret fails with the query's secret masked in the message."""
     provider = wxtcb.AppTokenProvider(DEMO_APPID, "wrong-secret-value", stable=False)
-    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         with pytest.raises(wxtcb.BadCredentialsError) as info:
             await client.get_callback_config()
     assert "secret=***" in str(info.value)
@@ -215,11 +214,11 @@ async def test_a_failing_refresh_token_hook_leaks_nothing_into_the_log(
 
     emulator.rotate_refresh_tokens = True
     hook = functools.partial(save, dsn="postgres://user:db-password-123@db/merchants")
-    component = wxtcb.ComponentTokenProvider(DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET, ticket=DEMO_TICKET)
+    component = demo_component()
     merchant = component.authorizer(
         DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN, on_refresh_token=hook
     )
-    async with wxtcb.Client(merchant, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(merchant, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         await client.get_callback_config()
     assert any("hook" in r.getMessage() and "RuntimeError" in r.getMessage() for r in wxtcb_logs.records)
     secrets = [emulator.refresh_token_of(DEMO_AUTHORIZER_APPID), "db-password-123", *STATIC_SECRETS]

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
+import aiohttp
 import pytest
 import redis.asyncio
 
 import wxtcb
-from tests.conftest import FAST, until
+from tests.conftest import until
 from tests.redis_server import RedisServer
 from wxtcb.redis import RedisTokenStore
 from wxtcb.stores import CachedToken, MemoryTokenStore
-from wxtcb.testing import DEMO_APPID, DEMO_SECRET, Emulator, Fault
+from wxtcb.testing import DEMO_APPID, DEMO_SECRET, INSTANT_RETRY, Emulator, Fault
 
 GET = "tcb/getcallbackconfig"
 STABLE = "cgi-bin/stable_token"
@@ -38,7 +40,7 @@ class Clock:
 async def test_hundreds_of_cold_calls_make_one_fetch(emulator: Emulator, stable: bool) -> None:
     """500 concurrent calls on a cold provider cause exactly one token fetch."""
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, stable=stable)
-    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         results = await asyncio.gather(*(client.get_callback_config() for _ in range(500)))
     assert len(results) == 500
     assert emulator.calls[STABLE if stable else CLASSIC] == 1
@@ -49,7 +51,7 @@ async def test_hundreds_of_cold_calls_make_one_fetch(emulator: Emulator, stable:
 async def test_hundreds_of_rejections_make_one_refresh(emulator: Emulator, invalidate: str) -> None:
     """200 concurrent calls rejected with one token (40001 or 42001) cause one refresh and one replay each."""
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, stable=False)
-    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         await client.get_callback_config()
         getattr(emulator, f"{invalidate}_tokens")()
         results = await asyncio.gather(*(client.get_callback_config() for _ in range(200)))
@@ -71,7 +73,7 @@ async def test_replay_happens_once_and_never_loops(emulator: Emulator) -> None:
     """A call whose every token is rejected is replayed once, then raises: two requests, two fetches."""
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, stable=False)
     emulator.fault(GET, Fault.error(40001), times=50)
-    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         with pytest.raises(wxtcb.TokenRejectedError):
             await client.get_callback_config()
     assert emulator.calls[GET] == 2
@@ -90,7 +92,7 @@ async def test_same_token_handed_back_is_not_replayed(emulator: Emulator, client
 async def test_static_token_is_never_refreshed(emulator: Emulator) -> None:
     """A rejected static token raises; wxtcb has no way to refresh it and does not pretend to."""
     async with wxtcb.Client(
-        wxtcb.StaticTokenProvider("not-a-real-token"), base_url=emulator.url, retry=FAST
+        wxtcb.StaticTokenProvider("not-a-real-token"), base_url=emulator.url, retry=INSTANT_RETRY
     ) as c:
         with pytest.raises(wxtcb.TokenRejectedError):
             await c.get_callback_config()
@@ -99,40 +101,26 @@ async def test_static_token_is_never_refreshed(emulator: Emulator) -> None:
 
 
 async def test_static_token_works(emulator: Emulator) -> None:
-    """A token fetched elsewhere is used as it is."""
-    fetched = await wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET).token(_Ctx(emulator.url))
+    """A token fetched elsewhere (here: by hand, with plain aiohttp) is used as it is."""
+    body = {"grant_type": "client_credential", "appid": DEMO_APPID, "secret": DEMO_SECRET}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{emulator.url}/cgi-bin/stable_token", json=body) as r,
+    ):
+        fetched = json.loads(await r.read())["access_token"]
     async with wxtcb.Client(wxtcb.StaticTokenProvider(fetched), base_url=emulator.url) as client:
         assert await client.get_callback_config() == wxtcb.CallbackConfig()
-
-
-class _Ctx:
-    """A bare token context: fetch through a client's pipeline."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def __getattr__(self, name: str) -> object:
-        raise AttributeError(name)
-
-    async def fetch(self, method: wxtcb.methods.Method[object], token: str | None = None) -> object:
-        async with wxtcb.Client(wxtcb.StaticTokenProvider("unused"), base_url=self.url) as c:
-            return await c._pipeline.fetch(method, token)
-
-    fetch_timeout = 40.0
-
-    def emit(self, event: object) -> None:
-        pass
+    assert emulator.calls[STABLE] == 1
 
 
 async def test_cancelled_caller_leaves_the_others_served(emulator: Emulator) -> None:
     """Cancelling the caller that started a token fetch cancels nothing for the others."""
     emulator.fault(STABLE, Fault.latency(0.3))
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET)
-    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         first = asyncio.create_task(client.get_callback_config())
         await until(lambda: emulator.calls[STABLE] == 1)
         others = [asyncio.create_task(client.get_callback_config()) for _ in range(50)]
-        await asyncio.sleep(0)
         first.cancel()
         results = await asyncio.gather(*others)
         with pytest.raises(asyncio.CancelledError):
@@ -164,7 +152,7 @@ async def test_token_is_refreshed_ahead_inside_the_margin(
     if store_kind == "redis":
         store = RedisTokenStore(connection)
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, clock=clock, store=store)
-    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         await client.get_callback_config()
         first = await provider.store.get_token(provider.cache_key)
         assert first is not None
@@ -187,7 +175,7 @@ async def test_token_past_its_usable_life_is_refetched_before_use(emulator: Emul
     """A token with under 30 s left is not used: the caller waits for the fresh one."""
     clock = Clock(emulator)
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, clock=clock)
-    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         await client.get_callback_config()
         clock.advance(7200 - 10)
         await client.get_callback_config()
@@ -207,7 +195,7 @@ async def test_providers_sharing_a_store_fetch_once(emulator: Emulator) -> None:
     store = MemoryTokenStore()
     providers = [wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, stable=False, store=store) for _ in range(2)]
     emulator.fault(CLASSIC, Fault.latency(0.1))
-    clients = [wxtcb.Client(p, base_url=emulator.url, retry=FAST) for p in providers]
+    clients = [wxtcb.Client(p, base_url=emulator.url, retry=INSTANT_RETRY) for p in providers]
     async with clients[0] as a, clients[1] as b:
         await asyncio.gather(*(c.get_callback_config() for c in (a, b) for _ in range(50)))
     assert emulator.calls[CLASSIC] == 1
@@ -236,7 +224,7 @@ async def test_an_older_token_never_replaces_a_newer_one() -> None:
 async def test_classic_token_fetch_sends_the_grant_in_the_query(emulator: Emulator) -> None:
     """cgi-bin/token is a GET with grant_type, appid and secret as query parameters."""
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, stable=False)
-    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         await client.get_callback_config()
     assert emulator.calls[CLASSIC] == 1
     assert emulator.calls[STABLE] == 0
@@ -247,7 +235,7 @@ async def test_refresh_ahead_does_not_churn_when_the_same_token_comes_back() -> 
     async with Emulator(grace=100) as emulator:  # WeChat rotates only in the token's last 100 s
         clock = Clock(emulator)
         provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, clock=clock)
-        async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+        async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
             await client.get_callback_config()
             clock.advance(7200 - 250)  # inside our 300 s margin, outside WeChat's 100 s
             for _ in range(20):
@@ -268,6 +256,6 @@ async def test_a_failed_lease_release_does_not_fail_a_successful_refresh(
 ) -> None:
     """The token was fetched and stored: the call succeeds; the lease lapses on its own."""
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET, store=ReleaseFails())
-    async with wxtcb.Client(provider, base_url=emulator.url, retry=FAST) as client:
+    async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         assert await client.get_callback_config() == wxtcb.CallbackConfig()
     assert any("expires by itself" in r.getMessage() for r in wxtcb_logs.records)

@@ -42,37 +42,29 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
+#: group, flag, environment variable, what it is
+_CREDENTIAL_FLAGS = [
+    ("own", "--appid", "WXTCB_APPID", "mini program appid"),
+    ("own", "--secret", "WXTCB_SECRET", "AppSecret"),
+    ("third", "--component-appid", "WXTCB_COMPONENT_APPID", "platform appid"),
+    ("third", "--component-secret", "WXTCB_COMPONENT_SECRET", "platform secret"),
+    ("third", "--ticket", "WXTCB_COMPONENT_TICKET", "component_verify_ticket"),
+    ("third", "--authorizer-appid", "WXTCB_AUTHORIZER_APPID", "merchant appid"),
+    ("third", "--refresh-token", "WXTCB_AUTHORIZER_REFRESH_TOKEN", "merchant's authorizer_refresh_token"),
+]
+
+
 def _parser() -> argparse.ArgumentParser:
     creds = _Parser(add_help=False)
-    g = creds.add_argument_group("credentials (flags win over the environment)")
-    g.add_argument("--appid", default=os.environ.get("WXTCB_APPID"), help="mini program appid [WXTCB_APPID]")
-    g.add_argument("--secret", default=os.environ.get("WXTCB_SECRET"), help="AppSecret [WXTCB_SECRET]")
-    g.add_argument("--classic", action="store_true", help="use cgi-bin/token instead of cgi-bin/stable_token")
-    t = creds.add_argument_group("third-party platform (acting for a merchant)")
-    t.add_argument(
-        "--component-appid",
-        default=os.environ.get("WXTCB_COMPONENT_APPID"),
-        help="[WXTCB_COMPONENT_APPID]",
-    )
-    t.add_argument(
-        "--component-secret",
-        default=os.environ.get("WXTCB_COMPONENT_SECRET"),
-        help="[WXTCB_COMPONENT_SECRET]",
-    )
-    t.add_argument(
-        "--ticket",
-        default=os.environ.get("WXTCB_COMPONENT_TICKET"),
-        help="component_verify_ticket [WXTCB_COMPONENT_TICKET]",
-    )
-    t.add_argument(
-        "--authorizer-appid",
-        default=os.environ.get("WXTCB_AUTHORIZER_APPID"),
-        help="[WXTCB_AUTHORIZER_APPID]",
-    )
-    t.add_argument(
-        "--refresh-token",
-        default=os.environ.get("WXTCB_AUTHORIZER_REFRESH_TOKEN"),
-        help="[WXTCB_AUTHORIZER_REFRESH_TOKEN]",
+    groups = {
+        "own": creds.add_argument_group("credentials (flags win over the environment)"),
+        "third": creds.add_argument_group("third-party platform (acting for a merchant)"),
+    }
+    for group, flag, env, what in _CREDENTIAL_FLAGS:
+        # The help names the variable, never its value: %(default)s would print a secret.
+        groups[group].add_argument(flag, default=os.environ.get(env), help=f"{what} [{env}]")
+    groups["own"].add_argument(
+        "--classic", action="store_true", help="use cgi-bin/token instead of cgi-bin/stable_token"
     )
     c = creds.add_argument_group("connection")
     c.add_argument(

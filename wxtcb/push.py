@@ -25,6 +25,8 @@ import attrs
 from wxtcb.errors import WxTcbError
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
     from wxtcb.tokens.component import ComponentTokenProvider
 
 __all__ = [
@@ -89,7 +91,8 @@ class PushCrypto:
         """WeChat's msg_signature of one push."""
         return hashlib.sha1("".join(sorted([self._token, timestamp, nonce, encrypted])).encode()).hexdigest()
 
-    def _cipher(self) -> object:
+    def _cipher(self) -> Cipher[modes.CBC]:
+        # Imported here so that wxtcb imports without the optional cryptography package.
         from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
         return Cipher(algorithms.AES(self._key), modes.CBC(self._key[:16]))
@@ -98,15 +101,11 @@ class PushCrypto:
         self, message: str, *, timestamp: str | None = None, nonce: str | None = None
     ) -> tuple[bytes, dict[str, str]]:
         """Encrypt *message* as WeChat would push it: ``(xml_body, query_params)``."""
-        from cryptography.hazmat.primitives.ciphers import Cipher
-
         raw = message.encode()
         plain = os.urandom(16) + struct.pack(">I", len(raw)) + raw + self.appid.encode()
         pad = _BLOCK - len(plain) % _BLOCK
         plain += bytes([pad]) * pad
-        cipher = self._cipher()
-        assert isinstance(cipher, Cipher)
-        encryptor = cipher.encryptor()
+        encryptor = self._cipher().encryptor()
         encrypted = base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
         timestamp = timestamp or str(int(time.time()))
         nonce = nonce or base64.b32encode(os.urandom(5)).decode().lower()
@@ -125,8 +124,6 @@ class PushCrypto:
         Raises:
             InvalidSignatureError: the signature, padding, length or appid does not check out.
         """
-        from cryptography.hazmat.primitives.ciphers import Cipher
-
         encrypted = _element(body, "Encrypt")
         expected = self.signature(timestamp, nonce, encrypted)
         if not hmac.compare_digest(expected, msg_signature.lower()):
@@ -137,9 +134,7 @@ class PushCrypto:
             raise InvalidSignatureError("push ciphertext is not base64") from None
         if not data or len(data) % 16:
             raise InvalidSignatureError("push ciphertext has a bad length")
-        cipher = self._cipher()
-        assert isinstance(cipher, Cipher)
-        decryptor = cipher.decryptor()
+        decryptor = self._cipher().decryptor()
         plain = decryptor.update(data) + decryptor.finalize()
         pad = plain[-1]
         if not 1 <= pad <= _BLOCK or plain[-pad:] != bytes([pad]) * pad:

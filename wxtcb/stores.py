@@ -134,10 +134,8 @@ class MemoryTokenStore:
 
     async def put_credential(self, key: str, credential: Credential) -> Credential:
         current = self._credentials.get(key)
-        if current is not None and current.updated_at > credential.updated_at:
-            return current
-        if current is not None and current.updated_at == credential.updated_at:
-            return current
+        if current is not None and current.updated_at >= credential.updated_at:
+            return current  # newer, or as new: the stored value stays
         self._credentials[key] = credential
         return credential
 

@@ -4,6 +4,7 @@ The pytest plugin (`wxtcb.testing.pytest_plugin`, registered automatically when 
 installed) adds the ``wxtcb_emulator`` and ``wxtcb_client`` fixtures.
 """
 
+from wxtcb.retry import RetryPolicy
 from wxtcb.testing.emulator import (
     DEMO_APPID,
     DEMO_AUTHORIZER_APPID,
@@ -18,6 +19,9 @@ from wxtcb.testing.emulator import (
     Fault,
 )
 
+#: Retries without waiting between attempts (otherwise the production policy): for tests.
+INSTANT_RETRY = RetryPolicy(wait_initial=0, wait_max=0, wait_jitter=0)
+
 __all__ = [
     "DEMO_APPID",
     "DEMO_AUTHORIZER_APPID",
@@ -28,6 +32,7 @@ __all__ = [
     "DEMO_REFRESH_TOKEN",
     "DEMO_SECRET",
     "DEMO_TICKET",
+    "INSTANT_RETRY",
     "Emulator",
     "Fault",
 ]

@@ -369,10 +369,8 @@ class Emulator:
                 issued.expires_at = min(issued.expires_at, deadline)
         return self._issue(kind, appid)
 
-    def _check_token(
-        self, request: web.Request, kinds: tuple[str, ...], param: str = "access_token"
-    ) -> _Issued | dict[str, Any]:
-        token = request.query.get(param)
+    def _check_token(self, request: web.Request, kinds: tuple[str, ...]) -> _Issued | dict[str, Any]:
+        token = request.query.get("access_token")
         if not token:
             return _error(41001, "access_token missing")
         issued = self._tokens.get(token)

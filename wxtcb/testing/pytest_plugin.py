@@ -15,14 +15,10 @@ import importlib.util
 from collections.abc import AsyncIterator
 
 from wxtcb.client import Client
-from wxtcb.retry import RetryPolicy
-from wxtcb.testing.emulator import DEMO_APPID, DEMO_SECRET, Emulator
+from wxtcb.testing import DEMO_APPID, DEMO_SECRET, INSTANT_RETRY, Emulator
 from wxtcb.tokens import AppTokenProvider
 
-__all__ = ["INSTANT_RETRY"]
-
-#: Retries without waiting, for tests.
-INSTANT_RETRY = RetryPolicy(wait_initial=0, wait_max=0, wait_jitter=0)
+__all__: list[str] = []
 
 # The fixtures are async and need pytest-asyncio; without it the plugin defines none.
 if importlib.util.find_spec("pytest_asyncio") is not None:
