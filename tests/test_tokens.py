@@ -22,18 +22,19 @@ CLASSIC = "cgi-bin/token"
 
 
 class Clock:
-    """A settable clock shared by a provider and the emulator."""
+    """A settable clock for a provider, moved in step with the emulator's."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.now = 1_800_000_000.0
         self.emulator = emulator
-        emulator._clock = lambda: self.now  # the emulator reads the same time
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> None:
+        """Move the provider's time and WeChat's together."""
         self.now += seconds
+        self.emulator.advance(seconds)
 
 
 @pytest.mark.parametrize("stable", [True, False], ids=["stable", "classic"])
