@@ -1,4 +1,4 @@
-"""Sessions: tests, lint, typecheck, docs, bench. ``nox -s tests`` is what CI and the README run."""
+"""Sessions: tests, slow, lint, typecheck, docs, bench. ``nox -s tests`` is what CI and the README run."""
 
 from __future__ import annotations
 
@@ -19,16 +19,29 @@ def _group(name: str) -> list[str]:
     return nox.project.dependency_groups(nox.project.load_toml("pyproject.toml"), name)
 
 
-@nox.session(python=PYTHON)
-def tests(session: nox.Session) -> None:
-    """Run the test suite against the installed package (extras included)."""
+def _pytest(session: nox.Session, marker: str) -> None:
+    """Run pytest on the tests selected by *marker*; arguments after ``--`` come last (a later -m wins)."""
     session.install("-e", ".[redis,component]", *_group("tests"))
     args = session.posargs or ["-q"]
     session.run(
         "pytest",
+        "-m",
+        marker,
         *args,
         env={"PYTHONDEVMODE": "1", "PYTHONASYNCIODEBUG": os.environ.get("PYTHONASYNCIODEBUG", "")},
     )
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the test suite against the installed package (extras included), slow tests left out."""
+    _pytest(session, "not slow")
+
+
+@nox.session(python=PYTHON)
+def slow(session: nox.Session) -> None:
+    """Run only the tests marked slow (long soaks, several processes, the benchmark harness)."""
+    _pytest(session, "slow")
 
 
 @nox.session(python=PYTHON)
