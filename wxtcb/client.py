@@ -9,13 +9,14 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from wxtcb.errors import InvalidRequestError
 from wxtcb.events import Event, Observer
 from wxtcb.methods import GetCallbackConfig, Method, SetCallbackConfig
 from wxtcb.models import CallbackConfig, ContainerConfig, FunctionConfig
 from wxtcb.pipeline import Pipeline
 from wxtcb.retry import RetryPolicy
 from wxtcb.tokens.base import TokenProvider
-from wxtcb.transport import AiohttpTransport, Transport
+from wxtcb.transport import DEFAULT_MAX_RESPONSE_SIZE, AiohttpTransport, Transport, check_base_url
 
 __all__ = ["DEFAULT_BASE_URL", "Client"]
 
@@ -44,6 +45,8 @@ class Client:
         session: An `aiohttp.ClientSession` to borrow.
         retry: What transient failures are retried (default ``RetryPolicy()``: 5 attempts in 30 s).
         timeout: Seconds each attempt may take.
+        max_response_size: The largest answer read, in bytes (default 4 MiB); a larger one raises
+            `ResponseTooLarge` and is not retried.
         on_event: Called with every `wxtcb.events.Event` (requests, retries, token fetches,
             refresh-token rotations), for metrics or tracing. It must not block.
     """
@@ -58,13 +61,17 @@ class Client:
         timeout: float = 10.0,
         on_event: Callable[[Event], Any] | None = None,
         transport: Transport | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
-        if timeout <= 0:
-            raise ValueError("timeout must be positive")
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < 1e9:
+            raise InvalidRequestError("timeout must be a positive number of seconds")
+        check_base_url(base_url)
         self.provider = provider
         self.base_url = base_url
         self._pipeline = Pipeline(
-            transport if transport is not None else AiohttpTransport(base_url, session),
+            transport
+            if transport is not None
+            else AiohttpTransport(base_url, session, max_response_size=max_response_size),
             retry if retry is not None else RetryPolicy(),
             timeout,
             Observer(on_event),

@@ -109,7 +109,15 @@ def structure(data: object, cls: type[T], *, conv: cattrs.Converter = converter,
     """Structure *data* into *cls*, raising `DecodeError` that names the failing field."""
     try:
         return conv.structure(data, cls)
-    except (cattrs.BaseValidationError, _WrongType, KeyError, TypeError, ValueError) as exc:
+    except (
+        cattrs.BaseValidationError,
+        _WrongType,
+        KeyError,
+        TypeError,
+        ValueError,
+        OverflowError,
+        RecursionError,
+    ) as exc:
         raise DecodeError(f"cannot decode {cls.__name__}: {_describe(exc, root)}") from None
 
 

@@ -13,7 +13,8 @@
     │   └── BadCredentialsError     40013, 40125, 40002, 40243, and 40001 from a token endpoint
     ├── TicketMissingError          no component_verify_ticket has been pushed yet
     ├── TransportError              network failure, timeout, HTTP status not 200, body not JSON
-    │   └── RequestTimeout          one attempt took longer than the client's timeout
+    │   ├── RequestTimeout          one attempt took longer than the client's timeout
+    │   └── ResponseTooLarge        the answer exceeded the client's max_response_size (not retried)
     ├── DecodeError                 JSON that does not fit the model
     ├── InvalidRequestError         bad input, refused before anything is sent
     └── CredentialStoreError        the token store failed (for example Redis is unreachable)
@@ -24,11 +25,12 @@ Using a closed client raises `RuntimeError`: that is a programming error, not a 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import ClassVar
 
 import attrs
 
-from wxtcb.redaction import RequestSummary
+from wxtcb.redaction import MAX_ERRMSG, RequestSummary, bounded, redact_text
 
 __all__ = [
     "ERRCODES",
@@ -43,29 +45,66 @@ __all__ = [
     "QuotaError",
     "RefreshTokenInvalidError",
     "RequestTimeout",
+    "ResponseTooLarge",
     "TicketInvalidError",
     "TicketMissingError",
     "TokenRejectedError",
     "TransportError",
     "WxTcbError",
     "api_error",
+    "holds_fetches",
     "refreshes_token",
     "split_rid",
 ]
 
 
 class WxTcbError(Exception):
-    """Root of every error wxtcb raises on purpose."""
+    """Root of every error wxtcb raises on purpose.
+
+    Every error carries its `message` and, when it concerns a request, the redacted `request`
+    summary; its text is built from those alone, so it never shows a token. Every error pickles
+    (to a worker process, a task queue) and comes back with the same text.
+    """
 
     #: Whether the RetryPolicy may try the call again.
     transient: bool = False
+    #: A sentence on what to do, shown after the message.
+    hint: ClassVar[str] = ""
+
+    def __init__(self, message: str = "", *, request: RequestSummary | None = None) -> None:
+        #: What went wrong, without the request and the hint.
+        self.message = message
+        #: The request that failed, redacted (no token, no secret), or None.
+        self.request = request
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.request is not None:
+            text += f" [{self.request}]"
+        if self.hint:
+            text += f". {self.hint}"
+        return text
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Exception's own pickling calls cls(*args), which is wrong for every subclass whose
+        # constructor does not take its message; restore the attributes instead.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[WxTcbError], args: tuple[object, ...], state: dict[str, object]) -> WxTcbError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class APIError(WxTcbError):
-    """WeChat answered with a non-zero errcode."""
+    """WeChat answered with a non-zero errcode.
 
-    #: A sentence on what to do, shown after the message.
-    hint: ClassVar[str] = ""
+    `errmsg` is as WeChat sent it, less the trailing request id (kept in `rid`), with every
+    secret the request carried masked, and cut to `MAX_ERRMSG` characters (ending in ``…``).
+    """
 
     def __init__(
         self,
@@ -75,33 +114,19 @@ class APIError(WxTcbError):
         rid: str | None = None,
         request: RequestSummary | None = None,
     ) -> None:
+        #: WeChat's error code.
         self.errcode = errcode
+        #: WeChat's error message, without its request id.
         self.errmsg = errmsg
+        #: WeChat's request id (``rid: …`` or ``hint: [...]`` in errmsg): quote it to WeChat's support.
         self.rid = rid
-        self.request = request
-        super().__init__(errcode, errmsg)
-
-    def __str__(self) -> str:
-        text = f"errcode {self.errcode}: {self.errmsg}"
-        if self.rid:
-            text += f" (rid {self.rid})"
-        if self.request is not None:
-            text += f" [{self.request}]"
-        if self.hint:
-            text += f". {self.hint}"
-        return text
+        text = f"errcode {errcode}: {errmsg}"
+        if rid:
+            text += f" (rid {rid})"
+        super().__init__(text, request=request)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(errcode={self.errcode!r}, errmsg={self.errmsg!r}, rid={self.rid!r})"
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild_api_error, (type(self), self.errcode, self.errmsg, self.rid, self.request))
-
-
-def _rebuild_api_error(
-    cls: type[APIError], errcode: int, errmsg: str, rid: str | None, request: RequestSummary | None
-) -> APIError:
-    return cls(errcode, errmsg, rid=rid, request=request)
 
 
 class BusyError(APIError):
@@ -157,6 +182,7 @@ class TicketMissingError(WxTcbError):
     """No component_verify_ticket is known yet."""
 
     def __init__(self, component_appid: str) -> None:
+        #: The third-party platform whose ticket is missing.
         self.component_appid = component_appid
         super().__init__(
             f"no component_verify_ticket for component {component_appid} yet: WeChat pushes one "
@@ -174,47 +200,38 @@ class TransportError(WxTcbError):
         request: RequestSummary | None = None,
         status: int | None = None,
         transient: bool = True,
+        retry_after: float | None = None,
     ) -> None:
-        self.message = message
-        self.request = request
+        #: The HTTP status, when an answer came.
         self.status = status
         self.transient = transient
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return f"{self.message} [{self.request}]" if self.request is not None else self.message
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (
-            _rebuild_transport_error,
-            (type(self), self.message, self.request, self.status, self.transient),
-        )
-
-
-def _rebuild_transport_error(
-    cls: type[TransportError],
-    message: str,
-    request: RequestSummary | None,
-    status: int | None,
-    transient: bool,
-) -> TransportError:
-    return cls(message, request=request, status=status, transient=transient)
+        #: Seconds the server asked to wait (HTTP 429's ``Retry-After``), or None.
+        self.retry_after = retry_after
+        super().__init__(message, request=request)
 
 
 class RequestTimeout(TransportError):
     """One attempt took longer than the client's timeout."""
 
 
+class ResponseTooLarge(TransportError):
+    """The answer was larger than the client's ``max_response_size``; never retried."""
+
+    def __init__(
+        self, limit: int, *, request: RequestSummary | None = None, status: int | None = None
+    ) -> None:
+        #: The limit that was exceeded, in bytes.
+        self.limit = limit
+        super().__init__(
+            f"the answer is larger than max_response_size ({limit} bytes)",
+            request=request,
+            status=status,
+            transient=False,
+        )
+
+
 class DecodeError(WxTcbError):
     """WeChat's JSON does not fit the model; the message names the field."""
-
-    def __init__(self, message: str, *, request: RequestSummary | None = None) -> None:
-        self.message = message
-        self.request = request
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return f"{self.message} [{self.request}]" if self.request is not None else self.message
 
 
 class InvalidRequestError(WxTcbError, ValueError):
@@ -257,15 +274,25 @@ ERRCODES: dict[int, ErrcodeRule] = {
 }
 
 _DEFAULT_RULE = ErrcodeRule(APIError)
-_RID = re.compile(r"[\s,;]*(?:rid:\s*(?P<rid>[\w-]+)|hint:\s*\[(?P<hint>[^\]]*)\])\s*$")
+
+#: WeChat's request id sits at the end of errmsg; it is looked for in this many last characters.
+_RID_WINDOW = 256
+_RID = re.compile(r"(?:rid:\s*(?P<rid>[\w-]+)|hint:\s*\[(?P<hint>[^\]]*)\])\s*\Z")
+_SEPARATORS = " \t\r\n,;"
 
 
 def split_rid(errmsg: str) -> tuple[str, str | None]:
-    """Split WeChat's trailing request id (``rid: …`` or ``hint: [...]``) off an errmsg."""
-    match = _RID.search(errmsg)
+    """Split WeChat's trailing request id (``rid: …`` or ``hint: [...]``) off an errmsg.
+
+    Linear in the length of *errmsg*, whatever it holds: the id is looked for only at the end.
+    """
+    window_start = max(0, len(errmsg) - _RID_WINDOW)
+    window = errmsg[window_start:]
+    at = max(window.rfind("rid:"), window.rfind("hint:"))
+    match = _RID.match(window, at) if at >= 0 else None
     if match is None:
         return errmsg, None
-    return errmsg[: match.start()], match.group("rid") or match.group("hint")
+    return errmsg[: window_start + at].rstrip(_SEPARATORS), match.group("rid") or match.group("hint")
 
 
 def api_error(
@@ -274,11 +301,20 @@ def api_error(
     *,
     token_endpoint: bool = False,
     request: RequestSummary | None = None,
+    secrets: Iterable[str] = (),
 ) -> APIError:
-    """Build the exception the table names for *errcode*."""
+    """Build the exception the table names for *errcode*.
+
+    *errmsg* is made safe to keep and show first: its request id split off, the *secrets* the
+    request carried (and anything that looks like ``access_token=…``) masked, and its length
+    bounded, so a hostile answer can neither leak a token nor bloat an exception.
+    """
     rule = ERRCODES.get(errcode, _DEFAULT_RULE)
     cls = rule.on_token_endpoint if token_endpoint and rule.on_token_endpoint else rule.cls
     text, rid = split_rid(errmsg)
+    text = bounded(redact_text(text[: 2 * MAX_ERRMSG + 4096], secrets), MAX_ERRMSG)
+    if rid is not None:
+        rid = redact_text(rid, secrets)
     return cls(errcode, text, rid=rid, request=request)
 
 
@@ -288,3 +324,16 @@ def refreshes_token(exc: BaseException) -> bool:
         return False
     rule = ERRCODES.get(exc.errcode)
     return rule is not None and rule.refresh
+
+
+_HOLDS_FETCHES = (BadCredentialsError, TicketInvalidError, RefreshTokenInvalidError, IPNotAllowedError)
+
+
+def holds_fetches(exc: BaseException) -> bool:
+    """Whether a token fetch that failed with *exc* would fail the same way if asked again now.
+
+    A wrong secret, an expired ticket, a dead refresh token or a missing IP whitelist entry is
+    fixed by a person or by a new credential, not by asking WeChat again: the provider holds
+    further fetches for a while instead of sending a request WeChat will refuse.
+    """
+    return isinstance(exc, _HOLDS_FETCHES)

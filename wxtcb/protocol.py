@@ -9,10 +9,12 @@ import json
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
+import attrs
+
 from wxtcb.converter import structure
 from wxtcb.errors import DecodeError, TransportError, api_error
 from wxtcb.methods import Method
-from wxtcb.redaction import RequestSummary, redact_params
+from wxtcb.redaction import SECRET_PARAMS, RequestSummary, redact_params
 
 __all__ = ["Request", "build_request", "check", "decode", "encode_body", "parse"]
 
@@ -28,7 +30,7 @@ class Request:
     the hot path does not pay for it.
     """
 
-    __slots__ = ("_summary", "body", "headers", "http_method", "params", "path")
+    __slots__ = ("_summary", "body", "headers", "http_method", "method", "params", "path")
 
     def __init__(
         self,
@@ -37,12 +39,15 @@ class Request:
         params: Mapping[str, str],
         body: bytes | None,
         headers: Mapping[str, str],
+        method: object = None,
     ) -> None:
         self.http_method = http_method
         self.path = path
         self.params = params
         self.body = body
         self.headers = headers
+        #: The method object the request was built from (its secret fields are redacted in errors).
+        self.method = method
         self._summary: RequestSummary | None = None
 
     @property
@@ -50,6 +55,21 @@ class Request:
         if self._summary is None:
             self._summary = RequestSummary(self.http_method, self.path, redact_params(self.params))
         return self._summary
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every credential the request carries: secret query values and the method's secret fields.
+
+        A method object's secret fields are the ones hidden from its repr (``repr=False``).
+        """
+        found = [v for k, v in self.params.items() if k.lower() in SECRET_PARAMS]
+        method = self.method
+        if method is not None and attrs.has(type(method)):
+            for field in attrs.fields(cast(Any, type(method))):
+                value = getattr(method, field.name)
+                if not field.repr and isinstance(value, str):
+                    found.append(value)
+        return found
 
     def __repr__(self) -> str:
         return f"<Request {self.summary}>"
@@ -72,7 +92,9 @@ def build_request(method: Method[Any], token: str | None = None) -> Request:
     body = method.constant_body
     if body is None:
         body = encode_body(method.payload())
-    return Request(method.http_method, method.api, params, body, _JSON_HEADERS if body is not None else {})
+    return Request(
+        method.http_method, method.api, params, body, _JSON_HEADERS if body is not None else {}, method
+    )
 
 
 def parse(status: int, body: bytes, request: Request) -> dict[str, Any]:
@@ -87,6 +109,9 @@ def parse(status: int, body: bytes, request: Request) -> dict[str, Any]:
         )
     try:
         data = json.loads(body)
+    except RecursionError:
+        # JSON nested deeper than the interpreter's recursion limit: no WeChat answer is.
+        raise DecodeError("the answer is JSON nested too deeply", request=request.summary) from None
     except (ValueError, UnicodeDecodeError):
         raise TransportError(
             f"answer is not JSON ({len(body)} bytes)", request=request.summary, status=status
@@ -109,6 +134,7 @@ def check(data: Mapping[str, Any], method: Method[Any], request: Request) -> Non
         errmsg if isinstance(errmsg, str) else "",
         token_endpoint=method.token_endpoint,
         request=request.summary,
+        secrets=request.secrets,
     )
 
 

@@ -9,13 +9,28 @@ records, reprs, event hooks, CLI output) is built from a `RequestSummary` or pas
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import attrs
 
-__all__ = ["MASK", "SECRET_PARAMS", "RequestSummary", "redact_params", "scrub"]
+__all__ = [
+    "MASK",
+    "MAX_ERRMSG",
+    "SECRET_PARAMS",
+    "RequestSummary",
+    "bounded",
+    "redact_params",
+    "redact_text",
+    "scrub",
+]
 
 MASK = "***"
+
+#: The longest errmsg kept in an error or a log line, in characters.
+MAX_ERRMSG = 512
+
+#: A secret shorter than this is not searched for in text: it would mask ordinary words.
+_MIN_SECRET = 6
 
 #: Query or body keys whose values are credentials.
 SECRET_PARAMS = frozenset(
@@ -49,6 +64,22 @@ def redact_params(params: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 def scrub(text: str) -> str:
     """Mask credential values inside free text such as an aiohttp exception message."""
     return _SECRET_IN_TEXT.sub(lambda m: m.group("key") + MASK, text)
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """`scrub` *text*, and mask every one of *secrets* (the values a request carried) inside it.
+
+    WeChat (or anything pretending to be it) may echo a request back in errmsg.
+    """
+    for secret in secrets:
+        if len(secret) >= _MIN_SECRET and secret in text:
+            text = text.replace(secret, MASK)
+    return scrub(text)
+
+
+def bounded(text: str, limit: int) -> str:
+    """*text* cut to *limit* characters, ending in ``…`` when it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @attrs.frozen

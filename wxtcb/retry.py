@@ -1,7 +1,8 @@
 """What is retried, how often and how long: `RetryPolicy`, a thin layer over tenacity.
 
-Only transient failures are retried: errcode -1 and -1000, connection errors, timeouts, HTTP 5xx
-and non-JSON gateway pages. Never quota, credential or token codes; refresh-and-replay on a
+Only transient failures are retried: errcode -1 and -1000, connection errors, timeouts, HTTP 5xx,
+HTTP 429 (after at least its Retry-After, when that fits in the budget) and non-JSON gateway pages.
+Never an answer over the size limit, never quota, credential or token codes; refresh-and-replay on a
 rejected token lives in the pipeline, outside this loop, so the two never multiply.
 """
 
@@ -52,11 +53,26 @@ class RetryPolicy:
     wait_max: float = attrs.field(default=5.0, validator=_positive)
     wait_jitter: float = attrs.field(default=1.0, validator=_positive)
 
-    def _wait(self) -> tenacity.wait.wait_base:
+    def _wait(self) -> Callable[[tenacity.RetryCallState], float]:
+        backoff: tenacity.wait.wait_base
         if self.wait_initial == 0 and self.wait_jitter == 0:
-            return tenacity.wait_none()
-        backoff = tenacity.wait_exponential(multiplier=self.wait_initial, max=self.wait_max)
-        return backoff + tenacity.wait_random(0, self.wait_jitter)
+            backoff = tenacity.wait_none()
+        else:
+            backoff = tenacity.wait_exponential(multiplier=self.wait_initial, max=self.wait_max) + (
+                tenacity.wait_random(0, self.wait_jitter)
+            )
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            seconds = float(backoff(state))
+            error = state.outcome.exception() if state.outcome is not None else None
+            # A server that said how long to wait (HTTP 429 Retry-After) is waited for; if that
+            # is past the budget, stop_before_delay ends the retries now instead of sleeping.
+            retry_after = getattr(error, "retry_after", None)
+            if isinstance(retry_after, float | int) and retry_after > seconds:
+                seconds = float(retry_after)
+            return seconds
+
+        return wait
 
     async def run(
         self,

@@ -10,19 +10,25 @@
 3. Across processes the fetch happens under the store's lease: one owner fetches, the others
    re-read the store until the new token appears or the lease lapses.
 4. Invalidation is compare-and-delete: only the token that was rejected is dropped.
+5. Nothing WeChat answers makes a provider hammer it: a lifetime over `MAX_LIFETIME` is clamped,
+   a token is used for at least `REFETCH_FLOOR` seconds unless WeChat rejects it, and a fetch that
+   failed on a credential error (wrong secret, expired ticket, dead refresh token, IP not on the
+   whitelist) is not sent again for `CREDENTIAL_HOLD` seconds, or until the credential changes:
+   callers get the same error at once.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
+import copy
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
-from wxtcb.errors import CredentialStoreError, RequestTimeout, WxTcbError
+from wxtcb.errors import CredentialStoreError, RequestTimeout, WxTcbError, holds_fetches
 from wxtcb.events import Event, TokenFetched, error_fields
 from wxtcb.methods import Method
 from wxtcb.stores import CachedToken, MemoryTokenStore, TokenStore
@@ -38,6 +44,14 @@ POLL_INTERVAL = 0.05
 MIN_VALIDITY = 30.0
 #: After a failed refresh ahead, the next one waits this long (the cached token is still valid).
 AHEAD_BACKOFF = 10.0
+#: The longest lifetime a token is cached for, whatever ``expires_in`` says: what WeChat documents.
+MAX_LIFETIME = 7200
+#: A provider fetches at most once per this many seconds while WeChat accepts its token, even when
+#: the answer says the token lives shorter (a rejection still refreshes it at once).
+REFETCH_FLOOR = 10.0
+#: After a fetch failed on a credential error, further fetches fail at once for this many seconds,
+#: unless the credential (ticket, refresh token) changes in the store meanwhile.
+CREDENTIAL_HOLD = 30.0
 
 
 class TokenContext(Protocol):
@@ -102,6 +116,10 @@ class CachingTokenProvider(abc.ABC):
         self._ahead_not_before = 0.0
         #: This process's copy of the cached token: the hot path reads it without touching the store.
         self._local: CachedToken | None = None
+        #: When `_local` was taken, on this provider's clock (for `REFETCH_FLOOR`).
+        self._local_since = 0.0
+        #: The error of a fetch refused for a credential, until when, and for which credential.
+        self._hold: tuple[WxTcbError, float, object] | None = None
 
     @property
     @abc.abstractmethod
@@ -111,6 +129,11 @@ class CachingTokenProvider(abc.ABC):
     @abc.abstractmethod
     async def _fetch(self, ctx: TokenContext) -> tuple[str, int]:
         """Fetch a new token from WeChat: ``(value, expires_in)``."""
+
+    async def _credential(self) -> object:
+        """The durable credential a fetch pays with (none here): a fetch held for a bad one is
+        sent again as soon as it changes."""
+        return None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.kind} appid={self.appid}>"
@@ -125,7 +148,14 @@ class CachingTokenProvider(abc.ABC):
             if left > MIN_VALIDITY:
                 self._refresh_ahead(ctx)
                 return local.value
+            if self._clock() - self._local_since < REFETCH_FLOOR:
+                return local.value  # WeChat said it lives shorter than that: it will say if it died
         return await self._single_flight(ctx)
+
+    def _keep(self, cached: CachedToken) -> str:
+        self._local = cached
+        self._local_since = self._clock()
+        return cached.value
 
     async def invalidate(self, token: str) -> None:
         # Every token this provider hands out was its local copy. If the copy has already moved
@@ -181,8 +211,7 @@ class CachingTokenProvider(abc.ABC):
             wait_for_others and self._usable(cached, within_margin=True) and cached != self._local
         ):
             assert cached is not None
-            self._local = cached
-            return cached.value
+            return self._keep(cached)
         owner = uuid.uuid4().hex
         lease_ttl = ctx.fetch_timeout + 5.0
         give_up = time.monotonic() + 2 * lease_ttl
@@ -196,8 +225,7 @@ class CachingTokenProvider(abc.ABC):
             cached = await self.store.get_token(self.cache_key)
             if self._usable(cached, within_margin=not wait_for_others) and cached != self._local:
                 assert cached is not None
-                self._local = cached
-                return cached.value
+                return self._keep(cached)
             if not wait_for_others and self._usable(self._local, within_margin=True):
                 assert self._local is not None
                 return self._local.value  # refresh ahead: the other process will store the new one
@@ -217,8 +245,14 @@ class CachingTokenProvider(abc.ABC):
         cached = await self.store.get_token(self.cache_key)
         if self._usable(cached, within_margin=False):
             assert cached is not None
-            self._local = cached
-            return cached.value  # someone refreshed while we waited for the lease
+            return self._keep(cached)  # someone refreshed while we waited for the lease
+        credential = await self._credential()
+        hold = self._hold
+        if hold is not None:
+            error, until, held_credential = hold
+            if self._clock() < until and credential == held_credential:
+                raise copy.copy(error)  # WeChat would refuse it again: do not ask
+            self._hold = None
         started = time.perf_counter()
         try:
             async with asyncio.timeout(ctx.fetch_timeout):
@@ -229,14 +263,20 @@ class CachingTokenProvider(abc.ABC):
             ) from None
         except WxTcbError as exc:
             _observer_fetch(ctx, self, time.perf_counter() - started, None, exc)
+            if holds_fetches(exc):
+                self._hold = (exc, self._clock() + CREDENTIAL_HOLD, credential)
             raise
         _observer_fetch(ctx, self, time.perf_counter() - started, expires_in, None)
         issued = self._clock()
+        lifetime = min(expires_in, MAX_LIFETIME)
         kept = await self.store.put_token(
-            self.cache_key, CachedToken(value, expires_at=issued + expires_in, issued_at=issued)
+            self.cache_key, CachedToken(value, expires_at=issued + lifetime, issued_at=issued)
         )
-        self._local = kept
-        return kept.value
+        return self._keep(kept)
+
+    def _release_hold(self) -> None:
+        """Forget a held credential error: a new credential was just recorded here."""
+        self._hold = None
 
 
 def _observer_fetch(
