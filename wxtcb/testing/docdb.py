@@ -41,8 +41,8 @@ Error codes (WeChat's CloudBase table, ``wxcloud/reference/errcode``, and wechat
   code and text ("database collection not exists") seen in real answers quoted on GitHub.
 - `INVALID_PARAMETER` (-501007, "cloud resource common error: parameter error") for a statement
   the emulator cannot parse or execute, a statement for another endpoint, a duplicate ``_id``,
-  and creating a collection that exists. WeChat's pages do not say which -502xxx code answers each of these, so
-  the emulator uses the documented generic parameter error rather than guess a specific one.
+  and creating a collection that exists. WeChat's pages do not say which -502xxx code answers
+  each of these, so the emulator uses the documented generic parameter error rather than guess.
 - `MISSING_PARAMETER` (40101) for an empty ``env``, statement or collection name (the database
   pages' "缺少必填参数").
 
