@@ -125,12 +125,14 @@ async def test_lease_outlives_the_fetch_timeout(emulator: Emulator, redis_client
     """The lease's TTL is longer than the longest fetch (retry budget plus one attempt)."""
     store = RedisTokenStore(redis_client)
     p = provider(store)
-    emulator.fault(CLASSIC, Fault.latency(0.3))
+    emulator.fault(CLASSIC, Fault.hang())  # the fetch is still running when the lease is read
     policy = wxtcb.RetryPolicy(attempts=3, timeout=7.0, wait_initial=0, wait_max=0, wait_jitter=0)
     async with wxtcb.Client(p, base_url=emulator.url, retry=policy, timeout=2.0) as client:
         task = asyncio.create_task(client.get_callback_config())
         await until(lambda: emulator.calls[CLASSIC] > 0)
         ttl_ms = await redis_client.pttl(f"wxtcb:lease:{p.cache_key}")
+    # Closing the client ended the hung fetch.
+    with pytest.raises(wxtcb.TransportError):
         await task
     assert ttl_ms > (7.0 + 2.0) * 1000
 
