@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -68,6 +71,10 @@ class FaultyStore:
     async def put_credential(self, key: str, credential: Credential) -> Credential:
         self._tick()
         return await self.inner.put_credential(key, credential)
+
+    async def replace_credential(self, key: str, expected: str, new: Credential) -> Credential:
+        self._tick()
+        return await self.inner.replace_credential(key, expected, new)
 
     async def clear_cache(self) -> None:
         self._tick()
@@ -223,6 +230,56 @@ async def test_redis_stopped_during_a_refresh_fails_typed_then_recovers(
                 await call
             server.start()
             assert await client.get_callback_config() == wxtcb.CallbackConfig()
+    finally:
+        await connection.aclose()
+        server.stop()
+
+
+def _stopped(pid: int) -> bool:
+    """Whether process *pid* is stopped (SIGSTOP), read from /proc."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] == "T"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process state from /proc")
+async def test_a_stalled_redis_ends_in_credential_store_error_within_the_store_timeout(
+    tmp_path: Any, emulator: Emulator
+) -> None:
+    """A redis-server stopped with SIGSTOP (a stall, not an outage: the socket still accepts) fails
+    store operations and cold calls with CredentialStoreError while it is still stopped, although
+    the redis client has no socket timeout; once it resumes, the same store works."""
+    server = RedisServer(tmp_path)
+    server.start()
+    assert server.process is not None
+    pid = server.process.pid
+    connection = redis.asyncio.Redis(unix_socket_path=server.socket)  # no socket timeout at all
+    store = RedisTokenStore(connection, timeout=0.5)
+    await store.put_credential(RKEY, Credential("rt-stored", 1.0))
+    provider = demo_component(store=store).authorizer(DEMO_AUTHORIZER_APPID)
+    try:
+        os.kill(pid, signal.SIGSTOP)
+        await until(lambda: _stopped(pid))
+        # The outer bound only keeps a broken store from hanging the suite: the stall lasts until
+        # the finally block, so ending inside it at all is the store's own bound at work.
+        async with asyncio.timeout(60):
+            with pytest.raises(wxtcb.CredentialStoreError, match="no answer within"):
+                await store.get_credential(RKEY)
+            with pytest.raises(wxtcb.CredentialStoreError, match="no answer within"):
+                await store.replace_credential(RKEY, "rt-stored", Credential("rt-new", 2.0))
+            async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
+                with pytest.raises(wxtcb.CredentialStoreError):
+                    await client.get_callback_config()
+        assert _stopped(pid), "every call above ended while Redis was still stopped"
+        assert emulator.calls[AUTHORIZER] == 0
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    try:
+        # A write that timed out may land when Redis wakes up: it is conditional, so either value
+        # is a valid outcome; what matters is that the store answers again.
+        assert (await store.get_credential(RKEY)) in (
+            Credential("rt-stored", 1.0),
+            Credential("rt-new", 2.0),
+        )
     finally:
         await connection.aclose()
         server.stop()

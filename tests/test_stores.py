@@ -104,6 +104,45 @@ async def test_credentials_newer_wins(store: wxtcb.TokenStore) -> None:
     assert await store.get_credential("c") == Credential("v3", 3.0)
 
 
+async def test_replace_credential_is_compare_and_set(store: wxtcb.TokenStore) -> None:
+    """A rotated credential replaces exactly the value its refresh used (or nothing), whatever the
+    stamps say; a retried write changes nothing; the stamp kept never goes backwards."""
+    assert await store.replace_credential("c", "gone", Credential("v1", 5.0)) == Credential("v1", 5.0)
+    # The writer's clock is behind the stored stamp: the value still moves on, the stamp does not go back.
+    assert await store.replace_credential("c", "v1", Credential("v2", 1.0)) == Credential("v2", 5.0)
+    # Someone else's refresh (or a retry of this one) got there first: nothing changes.
+    assert await store.replace_credential("c", "v1", Credential("v3", 9.0)) == Credential("v2", 5.0)
+    assert await store.replace_credential("c", "v1", Credential("v2", 9.0)) == Credential("v2", 5.0)
+    assert await store.get_credential("c") == Credential("v2", 5.0)
+    # A later clock-based write still sees the chain's stamp: an older one loses.
+    assert await store.put_credential("c", Credential("stale", 4.0)) == Credential("v2", 5.0)
+
+
+async def test_replace_credential_round_trips_any_value_and_stamp(store: wxtcb.TokenStore) -> None:
+    """Quotes, slashes, non-ASCII and a full-precision epoch stamp survive the atomic write."""
+    value = 'refreshtoken@@@a/b\\c"d\u00e9\u4e2d'
+    stamp = 1700000000.123456
+    assert await store.replace_credential("c", "x", Credential(value, stamp)) == Credential(value, stamp)
+    assert await store.get_credential("c") == Credential(value, stamp)
+
+
+async def test_redis_replace_leaves_an_unreadable_credential_alone(redis_client: Any) -> None:
+    """A durable key wxtcb cannot read is neither overwritten nor treated as absent."""
+    await redis_client.set("wxtcb:durable:refresh:c:a", b"not json")
+    with pytest.raises(wxtcb.CredentialStoreError):
+        await RedisTokenStore(redis_client).replace_credential("refresh:c:a", "old", Credential("new", 1.0))
+    assert await redis_client.get("wxtcb:durable:refresh:c:a") == b"not json"
+
+
+async def test_redis_store_timeout_must_be_positive(redis_client: Any) -> None:
+    """A zero or negative store timeout is refused when the store is built; None means unbounded."""
+    for bad in (0, -1.0):
+        with pytest.raises(ValueError, match="timeout"):
+            RedisTokenStore(redis_client, timeout=bad)
+    assert RedisTokenStore(redis_client, timeout=None).timeout is None
+    assert RedisTokenStore(redis_client).timeout == 2.0
+
+
 async def test_clear_cache_keeps_durable_credentials(store: wxtcb.TokenStore) -> None:
     """The store's own clear-cache drops tokens; tickets and refresh tokens survive."""
     for i in range(20):

@@ -8,8 +8,15 @@ Layout under the prefix (``wxtcb`` by default):
 * ``{prefix}:lease:{key}`` the refresh lease: a unique owner value with a TTL longer than a fetch.
 
 Every conditional write is one Lua script, so it is atomic on the server: tokens and credentials
-are written only if newer than what is stored, invalidation is compare-and-delete, and a lease is
-released only by its owner.
+are written only if newer than what is stored, a rotated refresh token only over the value its
+refresh used (compare-and-set), invalidation is compare-and-delete, and a lease is released only by
+its owner.
+
+Every operation is bounded (``timeout=``, 2 s by default, waiting for a pool connection included):
+a Redis that stalls (stopped, swapping, ``DEBUG SLEEP``, a long script) ends in
+`CredentialStoreError` within the bound instead of holding the caller for the whole stall, whatever
+socket timeouts the ``redis`` client has. A write that timed out may still be applied when Redis
+wakes up; every write here is conditional, so a late one never replaces a newer value.
 
 A Redis outage raises `CredentialStoreError`. wxtcb does not fall back to a private token: with
 classic ``cgi-bin/token`` a process fetching on its own would rotate the token out from under the
@@ -19,6 +26,7 @@ rest of the fleet (the 40001 storm this store exists to prevent).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -38,6 +46,9 @@ __all__ = ["RedisTokenStore"]
 
 T = TypeVar("T")
 
+#: Seconds one store operation may take before it fails with `CredentialStoreError`.
+DEFAULT_TIMEOUT = 2.0
+
 # KEYS[1] key; ARGV[1] new JSON; ARGV[2] its stamp; ARGV[3] stamp field; ARGV[4] TTL ms (0: none)
 _PUT_IF_NEWER = """
 local current = redis.call('GET', KEYS[1])
@@ -54,6 +65,25 @@ else
   redis.call('SET', KEYS[1], ARGV[1])
 end
 return ARGV[1]
+"""
+
+# KEYS[1] key; ARGV[1] the value the refresh used; ARGV[2] the new value; ARGV[3] its stamp.
+# Writes only over ARGV[1] (or nothing); keeps the stamp from going backwards; a key already holding
+# ARGV[2] (a retried write) or anything else is left alone and returned.
+_REPLACE_IF_VALUE = """
+local current = redis.call('GET', KEYS[1])
+local stamp = tonumber(ARGV[3])
+if current then
+  local ok, decoded = pcall(cjson.decode, current)
+  if not ok or type(decoded) ~= 'table' or decoded['v'] ~= ARGV[1] then
+    return current
+  end
+  local old = tonumber(decoded['u'])
+  if old ~= nil and old > stamp then stamp = old end
+end
+local payload = '{"v":' .. cjson.encode(ARGV[2]) .. ',"u":' .. string.format('%.17g', stamp) .. '}'
+redis.call('SET', KEYS[1], payload)
+return payload
 """
 
 # KEYS[1] key; ARGV[1] the token value that was rejected
@@ -84,6 +114,9 @@ class RedisTokenStore:
     Args:
         redis: A ``redis.asyncio.Redis`` client (``decode_responses`` either way).
         prefix: The key prefix, so several deployments can share a Redis.
+        timeout: The bound of each store operation in seconds, waiting for a connection of the
+            pool included; past it the operation raises `CredentialStoreError`. ``None`` leaves
+            operations bounded only by the client's own socket timeouts (by default, none).
 
     Durable credentials are only as durable as the Redis holding them: run it with persistence
     (AOF ``appendfsync everysec`` or better) and exclude ``{prefix}:durable:*`` from eviction
@@ -91,15 +124,24 @@ class RedisTokenStore:
     """
 
     def __init__(
-        self, redis: Redis, *, prefix: str = "wxtcb", clock: Callable[[], float] = time.time
+        self,
+        redis: Redis,
+        *,
+        prefix: str = "wxtcb",
+        timeout: float | None = DEFAULT_TIMEOUT,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        if timeout is not None and not timeout > 0:
+            raise ValueError("timeout must be a positive number of seconds, or None")
         self._redis = redis
+        self.timeout = timeout
         # Never ask for more connections than the pool has: redis-py raises rather than queues.
         pool_size = getattr(redis.connection_pool, "max_connections", None) or 50
         self._slots = asyncio.Semaphore(max(1, min(int(pool_size), 2**16)))
         self.prefix = prefix
         self._clock = clock
         self._put = redis.register_script(_PUT_IF_NEWER)
+        self._replace = redis.register_script(_REPLACE_IF_VALUE)
         self._delete = redis.register_script(_DELETE_IF_VALUE)
         self._release = redis.register_script(_RELEASE_IF_OWNER)
 
@@ -116,9 +158,17 @@ class RedisTokenStore:
         return f"{self.prefix}:lease:{key}"
 
     async def _run(self, what: str, op: Callable[[], Awaitable[T]]) -> T:
+        bound = asyncio.timeout(self.timeout)
         try:
-            async with self._slots:
+            async with bound, self._slots:
                 return await op()
+        except TimeoutError:
+            if not bound.expired():
+                raise CredentialStoreError(f"redis {what} failed: TimeoutError") from None
+            # redis-py drops a connection whose command was cancelled: no late answer is misread.
+            raise CredentialStoreError(
+                f"redis {what} gave no answer within {self.timeout:g} s (the store's timeout)"
+            ) from None
         except RedisError as exc:
             raise CredentialStoreError(
                 f"redis {what} failed: {type(exc).__name__}: {scrub(str(exc))}"
@@ -170,20 +220,28 @@ class RedisTokenStore:
         )
         return _decode_credential(raw) or credential
 
+    async def replace_credential(self, key: str, expected: str, new: Credential) -> Credential:
+        raw = await self._run(
+            "replace",
+            lambda: self._replace(
+                keys=[self._durable(key)], args=[expected, new.value, repr(new.updated_at)]
+            ),
+        )
+        return _decode_credential(raw) or new
+
     async def clear_cache(self) -> None:
-        """Delete every cached token under the prefix; durable credentials and leases stay."""
+        """Delete every cached token under the prefix; durable credentials and leases stay.
 
-        async def clear() -> None:
-            batch: list[Any] = []
-            async for name in self._redis.scan_iter(match=f"{self.prefix}:cache:*", count=500):
-                batch.append(name)
-                if len(batch) >= 500:
-                    await self._redis.delete(*batch)
-                    batch.clear()
-            if batch:
-                await self._redis.delete(*batch)
-
-        await self._run("clear", clear)
+        Each SCAN and DEL round trip has the store's timeout, not the whole sweep.
+        """
+        cursor: Any = 0
+        while True:
+            scan = functools.partial(self._redis.scan, cursor, match=f"{self.prefix}:cache:*", count=500)
+            cursor, names = await self._run("clear", scan)
+            if names:
+                await self._run("clear", functools.partial(self._redis.delete, *names))
+            if int(cursor) == 0:
+                return
 
 
 def _text(raw: object) -> str | None:

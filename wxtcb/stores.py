@@ -9,7 +9,10 @@ Two kinds of data with different lives:
 
 Every write that could race is conditional: tokens are put only if newer than what is stored,
 invalidated only if the store still holds the rejected value (compare-and-delete), and refreshed
-under a lease that only its owner releases.
+under a lease that only its owner releases. A rotated refresh token replaces the value its refresh
+used (compare-and-set, `TokenStore.replace_credential`), so hosts whose clocks disagree cannot keep a
+dead one; the clock decides only where nothing better exists (a pushed ticket's ``CreateTime``, a
+refresh token recorded from ``api_query_auth``).
 """
 
 from __future__ import annotations
@@ -70,6 +73,16 @@ class TokenStore(Protocol):
 
     async def put_credential(self, key: str, credential: Credential) -> Credential:
         """Store *credential* unless a newer one (by ``updated_at``) is there; return the one kept."""
+        ...
+
+    async def replace_credential(self, key: str, expected: str, new: Credential) -> Credential:
+        """Store *new* only if *key* still holds *expected* (or nothing); return the one kept.
+
+        Compare-and-set on the value, not on the clock: a rotated refresh token replaces exactly
+        the token its refresh used. If *key* already holds ``new.value`` nothing changes (a retried
+        write is harmless). The ``updated_at`` kept is never older than the one replaced, so later
+        clock-based writes (`put_credential`) still see the chain as new. Atomic in every store.
+        """
         ...
 
     async def clear_cache(self) -> None:
@@ -138,6 +151,15 @@ class MemoryTokenStore:
             return current  # newer, or as new: the stored value stays
         self._credentials[key] = credential
         return credential
+
+    async def replace_credential(self, key: str, expected: str, new: Credential) -> Credential:
+        current = self._credentials.get(key)
+        if current is not None and current.value != expected:
+            return current  # another writer got there first (or ``new`` is already stored)
+        if current is not None and current.updated_at > new.updated_at:
+            new = Credential(new.value, current.updated_at)
+        self._credentials[key] = new
+        return new
 
     async def clear_cache(self) -> None:
         self._tokens.clear()
