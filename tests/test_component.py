@@ -90,6 +90,10 @@ class OrderedStore(MemoryTokenStore):
         self.writes.append(f"credential {key}")
         return await super().put_credential(key, credential)
 
+    async def replace_credential(self, key: str, expected: str, new: Credential) -> Credential:
+        self.writes.append(f"credential {key}")
+        return await super().replace_credential(key, expected, new)
+
 
 async def test_rotated_refresh_token_is_stored_before_use_and_reaches_the_hook() -> None:
     """A new refresh token is written before the access token, survives the next refresh and reaches the hook."""
