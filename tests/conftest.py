@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 
+import hypothesis
 import pytest
 
 import wxtcb
@@ -26,6 +27,13 @@ from wxtcb.testing import (
 )
 
 STATIC_SECRETS = (DEMO_SECRET, DEMO_COMPONENT_SECRET, DEMO_TICKET, DEMO_REFRESH_TOKEN)
+
+# Property tests check behaviour, not speed: no per-example deadline and no "too slow" health
+# check, which a busy machine would trip. Tests that pass their own settings inherit this profile.
+hypothesis.settings.register_profile(
+    "wxtcb", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("wxtcb")
 
 
 def demo_component(
