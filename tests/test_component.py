@@ -229,3 +229,19 @@ async def test_missing_refresh_token_is_a_clear_error(emulator: Emulator) -> Non
         with pytest.raises(wxtcb.InvalidRequestError, match="refresh_token"):
             await c.get_callback_config()
     assert emulator.calls[AUTHORIZER] == 0
+
+
+async def test_a_refresh_token_put_back_ends_the_hold_after_61023(emulator: Emulator) -> None:
+    """After 61023 fetches are held, but a refresh token put back (the hook's copy, through another
+    instance) is tried at once, without waiting for the hold to end."""
+    store = MemoryTokenStore()
+    provider = demo_component(store=store).authorizer(DEMO_AUTHORIZER_APPID, refresh_token="rt-dead")
+    async with client(emulator, provider) as c:
+        for _ in range(3):
+            with pytest.raises(wxtcb.RefreshTokenInvalidError):
+                await c.get_callback_config()
+        assert emulator.calls[AUTHORIZER] == 1, "held: WeChat is not asked again"
+        restored = demo_component(store=store).authorizer(DEMO_AUTHORIZER_APPID)
+        assert await restored.set_refresh_token(DEMO_REFRESH_TOKEN) is True
+        assert await c.get_callback_config() == wxtcb.CallbackConfig()
+    assert emulator.calls[AUTHORIZER] == 2

@@ -90,7 +90,12 @@ class ComponentTokenProvider(CachingTokenProvider):
         _non_empty("ticket", ticket)
         stamp = self._clock() if create_time is None else float(create_time)
         kept = await self.store.put_credential(self.ticket_key, Credential(ticket, stamp))
+        if kept.value == ticket:
+            self._release_hold()
         return kept.value == ticket
+
+    async def _credential(self) -> object:
+        return await _stored_value(self.store, self.ticket_key, self._seed_ticket)
 
     async def ticket(self) -> str:
         """The latest ticket, or `TicketMissingError`."""
@@ -184,7 +189,14 @@ class AuthorizerTokenProvider(CachingTokenProvider):
         kept = await self.store.put_credential(
             self.refresh_key, Credential(_non_empty("refresh_token", refresh_token), self._clock())
         )
+        if kept.value == refresh_token:
+            self._release_hold()
         return kept.value == refresh_token
+
+    async def _credential(self) -> object:
+        # A fetch held after 61023 goes out again as soon as another refresh token is stored
+        # (for example the hook's copy, put back with set_refresh_token on any instance).
+        return await _stored_value(self.store, self.refresh_key, self._seed)
 
     async def _fetch(self, ctx: TokenContext) -> tuple[str, int]:
         used = await self.refresh_token()
@@ -319,6 +331,15 @@ class _Tracked:
     async def __call__(self, appid: str, new: str) -> None:
         await self._hook(appid, new)
         self.done = True
+
+
+async def _stored_value(store: TokenStore, key: str, seed: str | None) -> str | None:
+    """The credential a fetch pays with (stored, else the seed); a store failure surfaces in the fetch."""
+    try:
+        stored = await store.get_credential(key)
+    except CredentialStoreError:
+        return None
+    return seed if stored is None else stored.value
 
 
 def _kept(task: asyncio.Task[Any]) -> None:
