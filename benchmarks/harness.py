@@ -33,7 +33,7 @@ import aiohttp
 
 import wxtcb
 from wxtcb import testing
-from wxtcb.methods import GetCallbackConfig
+from wxtcb.message_push import GetCallbackConfig
 from wxtcb.protocol import build_request, check, decode, parse
 
 SAMPLE = (Path(__file__).parent.parent / "tests" / "samples" / "getcallbackconfig.json").read_bytes()

@@ -75,7 +75,7 @@ def test_timeout_must_be_positive() -> None:
 
 async def test_method_objects_can_be_sent_directly(emulator: Emulator, client: wxtcb.Client) -> None:
     """client(method) is the general form every endpoint method uses."""
-    from wxtcb.methods import GetCallbackConfig
+    from wxtcb.message_push import GetCallbackConfig
 
     assert await client(GetCallbackConfig()) == await client.get_callback_config()
 

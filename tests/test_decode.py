@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import wxtcb
+import wxtcb.tokens.endpoints
 from wxtcb.converter import make_converter, structure, unstructure
 from wxtcb.testing import Emulator, Fault
 
@@ -153,5 +154,5 @@ async def test_errcode_missing_is_success(emulator: Emulator, client: wxtcb.Clie
 async def test_decode_error_never_repeats_a_value() -> None:
     """A token-shaped value in the wrong place is not echoed in the error."""
     with pytest.raises(wxtcb.DecodeError) as info:
-        structure({"access_token": 12345678901234, "expires_in": 7200}, wxtcb.models.AccessToken)
+        structure({"access_token": 12345678901234, "expires_in": 7200}, wxtcb.tokens.endpoints.AccessToken)
     assert "12345678901234" not in str(info.value)

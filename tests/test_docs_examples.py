@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import wxtcb
+import wxtcb.push
 from tests.conftest import demo_component, load_module
 from tests.redis_server import RedisServer
 from wxtcb.testing import (
@@ -91,7 +92,7 @@ async def test_third_party_example(emulator: Emulator) -> None:
 
     module = load("third_party")
     component = demo_component(ticket=None)
-    crypto = wxtcb.PushCrypto(
+    crypto = wxtcb.push.PushCrypto(
         token=DEMO_PUSH_TOKEN, encoding_aes_key=DEMO_ENCODING_AES_KEY, appid=DEMO_COMPONENT_APPID
     )
     runner = web.AppRunner(module.platform_app(component, crypto))

@@ -11,11 +11,15 @@ import wxtcb
 MODULES = [
     "wxtcb",
     "wxtcb.errors",
-    "wxtcb.models",
+    "wxtcb.message_push",
     "wxtcb.testing",
     "wxtcb.tokens",
     "wxtcb.events",
     "wxtcb.methods",
+    "wxtcb.namespaces",
+    "wxtcb.platform",
+    "wxtcb.tokens.endpoints",
+    "wxtcb.wire",
     "wxtcb.stores",
 ]
 

@@ -21,6 +21,7 @@ import pytest
 from aiohttp import web
 
 import wxtcb
+import wxtcb.events
 from tests.conftest import assert_no_secret, log_texts
 from wxtcb import errors
 from wxtcb.redaction import MAX_ERRMSG, RequestSummary
@@ -377,7 +378,7 @@ async def test_credential_error_holds_fetches(hostile: HostileServer) -> None:
 
 async def test_429_is_retried_after_its_retry_after(hostile: HostileServer) -> None:
     """HTTP 429 is transient: retried, and the scheduled wait is at least its Retry-After."""
-    events: list[wxtcb.Event] = []
+    events: list[wxtcb.events.Event] = []
 
     @route(hostile, GET)
     async def throttle(request: web.Request) -> web.Response:
@@ -387,7 +388,7 @@ async def test_429_is_retried_after_its_retry_after(hostile: HostileServer) -> N
 
     async with make_client(hostile, on_event=events.append) as client:
         await client.get_callback_config()
-    waits = [e.wait for e in events if isinstance(e, wxtcb.RetryScheduled)]
+    waits = [e.wait for e in events if isinstance(e, wxtcb.events.RetryScheduled)]
     assert waits == [1.0]
     assert hostile.calls[GET] == 2
 

@@ -7,6 +7,7 @@ import logging
 import pytest
 
 import wxtcb
+import wxtcb.events
 from tests.conftest import STATIC_SECRETS, assert_no_secret, demo_component, log_texts
 from wxtcb.testing import (
     DEMO_APPID,
@@ -27,7 +28,7 @@ async def test_events_and_log_records_for_a_day_in_the_life(
 ) -> None:
     """Request, retry, token fetch, replay and rotation each emit an event and a structured log record."""
     emulator.rotate_refresh_tokens = True
-    events: list[wxtcb.Event] = []
+    events: list[wxtcb.events.Event] = []
     component = demo_component()
     merchant = component.authorizer(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
     async with wxtcb.Client(
@@ -46,18 +47,18 @@ async def test_events_and_log_records_for_a_day_in_the_life(
         "TokenReplayed",
         "RefreshTokenRotated",
     }
-    first = next(e for e in events if isinstance(e, wxtcb.RequestFinished) and e.api == GET)
+    first = next(e for e in events if isinstance(e, wxtcb.events.RequestFinished) and e.api == GET)
     assert (first.attempt, first.errcode, first.error) == (1, -1, "BusyError")
     assert first.elapsed >= 0
-    retry = next(e for e in events if isinstance(e, wxtcb.RetryScheduled))
+    retry = next(e for e in events if isinstance(e, wxtcb.events.RetryScheduled))
     assert (retry.api, retry.attempt, retry.errcode) == (GET, 2, -1)
-    fetched = [e for e in events if isinstance(e, wxtcb.TokenFetched)]
+    fetched = [e for e in events if isinstance(e, wxtcb.events.TokenFetched)]
     assert {(e.kind, e.appid) for e in fetched} == {
         ("component", DEMO_COMPONENT_APPID),
         ("authorizer", DEMO_AUTHORIZER_APPID),
     }
     assert all(e.expires_in == 7200 for e in fetched if e.error is None)
-    replays = [(e.api, e.kind, e.errcode) for e in events if isinstance(e, wxtcb.TokenReplayed)]
+    replays = [(e.api, e.kind, e.errcode) for e in events if isinstance(e, wxtcb.events.TokenReplayed)]
     assert replays == [
         (
             "cgi-bin/component/api_authorizer_token",
@@ -85,7 +86,7 @@ async def test_a_broken_hook_does_not_break_calls(
 ) -> None:
     """A hook that raises is logged and ignored."""
 
-    def broken(event: wxtcb.Event) -> None:
+    def broken(event: wxtcb.events.Event) -> None:
         raise ValueError("metrics backend down")
 
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET)

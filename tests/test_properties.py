@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import wxtcb
 from wxtcb.converter import make_converter, structure, unstructure
-from wxtcb.methods import GetCallbackConfig, SetCallbackConfig
+from wxtcb.message_push import GetCallbackConfig, SetCallbackConfig
 from wxtcb.protocol import build_request, check, decode, parse
 
 REQUEST = build_request(GetCallbackConfig(), "token")

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 import wxtcb
+import wxtcb.events
 from wxtcb.testing import DEMO_APPID, DEMO_SECRET, INSTANT_RETRY, Emulator, Fault
 
 GET = "tcb/getcallbackconfig"
@@ -91,7 +92,7 @@ async def test_permanent_failures_are_not_retried(
 async def test_a_hang_times_out(emulator: Emulator, make_client: object) -> None:
     """A server that never answers gives RequestTimeout (a TransportError), attempt after attempt."""
     emulator.fault(GET, Fault.hang(), times=2)
-    events: list[wxtcb.Event] = []
+    events: list[wxtcb.events.Event] = []
     client = make_client(
         wxtcb.RetryPolicy(attempts=2, wait_initial=0, wait_max=0, wait_jitter=0),
         timeout=0.2,
@@ -102,7 +103,9 @@ async def test_a_hang_times_out(emulator: Emulator, make_client: object) -> None
     assert isinstance(info.value, wxtcb.TransportError)
     # Counted by the client, not the emulator: on a busy machine an attempt may time out before
     # its request reaches the emulator's handler.
-    attempts = [(e.attempt, e.error) for e in events if isinstance(e, wxtcb.RequestFinished) and e.api == GET]
+    attempts = [
+        (e.attempt, e.error) for e in events if isinstance(e, wxtcb.events.RequestFinished) and e.api == GET
+    ]
     assert attempts == [(1, "RequestTimeout"), (2, "RequestTimeout")]
     assert emulator.calls[GET] <= 2
 
@@ -141,11 +144,11 @@ async def test_retries_and_replay_do_not_multiply(emulator: Emulator, make_clien
 
 async def test_retry_events_reach_the_hook(emulator: Emulator, make_client: object) -> None:
     """Each retry is announced with the next attempt's number, the wait and the errcode."""
-    events: list[wxtcb.Event] = []
+    events: list[wxtcb.events.Event] = []
     emulator.fault(GET, Fault.error(-1), Fault.error(-1000))
     client = make_client(on_event=events.append)  # type: ignore[operator]
     await client.get_callback_config()
-    retries = [e for e in events if isinstance(e, wxtcb.RetryScheduled)]
+    retries = [e for e in events if isinstance(e, wxtcb.events.RetryScheduled)]
     assert [(e.api, e.attempt, e.errcode) for e in retries] == [(GET, 2, -1), (GET, 3, -1000)]
 
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 import wxtcb
+import wxtcb.events
 from tests.conftest import STATIC_SECRETS, assert_no_secret, demo_component, log_texts
-from wxtcb.methods import AuthorizerTokenMethod, ClassicTokenMethod, ComponentTokenMethod, StableTokenMethod
 from wxtcb.protocol import build_request
 from wxtcb.redaction import scrub
 from wxtcb.testing import (
@@ -22,6 +22,12 @@ from wxtcb.testing import (
     INSTANT_RETRY,
     Emulator,
     Fault,
+)
+from wxtcb.tokens.endpoints import (
+    AuthorizerTokenMethod,
+    ClassicTokenMethod,
+    ComponentTokenMethod,
+    StableTokenMethod,
 )
 
 GET = "tcb/getcallbackconfig"
@@ -69,7 +75,7 @@ async def test_no_secret_on_any_error_path(
     emulator: Emulator, wxtcb_logs: pytest.LogCaptureFixture, kind: str, where: str, fault: Fault
 ) -> None:
     """Each failure, for each kind of token, leaves no secret in str, repr, logs or events."""
-    events: list[wxtcb.Event] = []
+    events: list[wxtcb.events.Event] = []
     provider = _provider(kind)
     texts: list[str] = []
     async with wxtcb.Client(
@@ -96,7 +102,8 @@ def test_method_objects_and_requests_hide_their_secrets() -> None:
     ]
     texts = [repr(m) for m in methods]
     for m in methods:
-        request = build_request(m, "the-component-token" if m.token_param else None)
+        token = "the-component-token" if m.__endpoint__.token is wxtcb.TokenKind.COMPONENT else None
+        request = build_request(m, token, "access_token" if token else None)
         texts += [repr(request), str(request.summary)]
     assert_no_secret(texts, [*STATIC_SECRETS, "the-component-token"])
 

@@ -1,11 +1,16 @@
 """wxtcb: an asyncio SDK for the WeChat CloudBase (tcb) server APIs, with tokens that look after themselves.
 
-::
+.. code-block:: python
 
     import wxtcb
 
     async with wxtcb.Client(wxtcb.AppTokenProvider(appid, secret)) as client:
         config = await client.get_callback_config()
+
+The top level holds what most programs import: the client and the platform, the token
+providers, the retry policy, the stores, the error tree, and the message-push models. Each
+domain's models and method objects live in its module (`wxtcb.message_push`, …); events in
+`wxtcb.events`; push decryption in `wxtcb.push`.
 """
 
 from wxtcb.client import Client
@@ -16,6 +21,7 @@ from wxtcb.errors import (
     CredentialStoreError,
     DecodeError,
     InvalidRequestError,
+    InvalidSignatureError,
     IPNotAllowedError,
     QuotaError,
     RefreshTokenInvalidError,
@@ -27,22 +33,15 @@ from wxtcb.errors import (
     TransportError,
     WxTcbError,
 )
-from wxtcb.events import (
-    Event,
-    RefreshTokenRotated,
-    RequestFinished,
-    RetryScheduled,
-    TokenFetched,
-    TokenReplayed,
-)
-from wxtcb.models import (
+from wxtcb.message_push import (
     CallbackConfig,
     ContainerConfig,
     FunctionCallback,
     FunctionConfig,
     TextMode,
 )
-from wxtcb.push import InvalidSignatureError, PushCrypto
+from wxtcb.methods import TokenKind
+from wxtcb.platform import Platform
 from wxtcb.retry import RetryPolicy
 from wxtcb.stores import CachedToken, Credential, MemoryTokenStore, TokenStore
 from wxtcb.tokens import (
@@ -69,30 +68,25 @@ __all__ = [
     "Credential",
     "CredentialStoreError",
     "DecodeError",
-    "Event",
     "FunctionCallback",
     "FunctionConfig",
     "IPNotAllowedError",
     "InvalidRequestError",
     "InvalidSignatureError",
     "MemoryTokenStore",
-    "PushCrypto",
+    "Platform",
     "QuotaError",
     "RefreshTokenInvalidError",
-    "RefreshTokenRotated",
-    "RequestFinished",
     "RequestTimeout",
     "ResponseTooLarge",
     "RetryPolicy",
-    "RetryScheduled",
     "StaticTokenProvider",
     "TextMode",
     "TicketInvalidError",
     "TicketMissingError",
-    "TokenFetched",
+    "TokenKind",
     "TokenProvider",
     "TokenRejectedError",
-    "TokenReplayed",
     "TokenStore",
     "TransportError",
     "WxTcbError",

@@ -20,8 +20,7 @@ from typing import Any, NoReturn
 from wxtcb.client import DEFAULT_BASE_URL, Client
 from wxtcb.converter import make_converter, structure, unstructure
 from wxtcb.errors import InvalidRequestError, WxTcbError
-from wxtcb.methods import SetCallbackConfig
-from wxtcb.models import CallbackConfig
+from wxtcb.message_push import CallbackConfig, SetCallbackConfig
 from wxtcb.tokens import AppTokenProvider, ComponentTokenProvider, TokenProvider
 
 __all__ = ["main"]

@@ -1,4 +1,4 @@
-"""`Client`: the API surface. One thin method per endpoint; the pipeline does the work."""
+"""`Client`: the API surface. One namespace per domain, one line per endpoint; the pipeline does the work."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import aiohttp
 
 from wxtcb.errors import InvalidRequestError
 from wxtcb.events import Event, Observer
-from wxtcb.methods import GetCallbackConfig, Method, SetCallbackConfig
-from wxtcb.models import CallbackConfig, ContainerConfig, FunctionConfig
+from wxtcb.message_push import GetCallbackConfig, MessagePush, SetCallbackConfig
+from wxtcb.methods import Method
+from wxtcb.namespaces import endpoint, namespace
 from wxtcb.pipeline import Pipeline
 from wxtcb.retry import RetryPolicy
 from wxtcb.tokens.base import TokenProvider
@@ -31,6 +32,24 @@ class _State(enum.Enum):
     CLOSED = 3
 
 
+def _pipeline(
+    base_url: str,
+    session: aiohttp.ClientSession | None,
+    retry: RetryPolicy | None,
+    timeout: float,
+    on_event: Callable[[Event], Any] | None,
+    transport: Transport | None,
+    max_response_size: int,
+) -> Pipeline:
+    """The engine behind a client (or a whole platform), with its arguments checked."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < 1e9:
+        raise InvalidRequestError("timeout must be a positive number of seconds")
+    check_base_url(base_url)
+    if transport is None:
+        transport = AiohttpTransport(base_url, session, max_response_size=max_response_size)
+    return Pipeline(transport, retry if retry is not None else RetryPolicy(), timeout, Observer(on_event))
+
+
 class Client:
     """An async client for the WeChat CloudBase server APIs.
 
@@ -38,18 +57,32 @@ class Client:
     `aiohttp.ClientSession` and reuses it for every call, or borrows yours (*session*) and never
     closes it. Share one client across tasks; do not create one per request.
 
+    Each domain is a namespace on the client (``client.message_push``, …), and
+    ``await client(method)`` sends any method object, including one for an endpoint wxtcb does
+    not wrap yet.
+
     Args:
         provider: Where tokens come from: `AppTokenProvider`, `AuthorizerTokenProvider`,
-            `StaticTokenProvider`, or your own `TokenProvider`.
-        base_url: WeChat's API host, or an emulator's URL (`wxtcb.testing.Emulator.url`).
+            `StaticTokenProvider`, or your own `TokenProvider`. A method that takes another kind
+            of token is refused with `InvalidRequestError` before anything is sent.
+        base_url: WeChat's API host, or an emulator's URL (`wxtcb.testing.Emulator.url`); checked
+            here (`InvalidRequestError` for one that cannot work).
         session: An `aiohttp.ClientSession` to borrow.
         retry: What transient failures are retried (default ``RetryPolicy()``: 5 attempts in 30 s).
         timeout: Seconds each attempt may take.
-        max_response_size: The largest answer read, in bytes (default 4 MiB); a larger one raises
-            `ResponseTooLarge` and is not retried.
         on_event: Called with every `wxtcb.events.Event` (requests, retries, token fetches,
             refresh-token rotations), for metrics or tracing. It must not block.
+        transport: Sends the requests instead of aiohttp (tests, other HTTP stacks).
+        max_response_size: The largest answer read, in bytes (default 4 MiB); a larger one raises
+            `ResponseTooLarge` and is not retried.
     """
+
+    __slots__ = ("_owns_pipeline", "_pipeline", "_state", "base_url", "provider")
+
+    #: The message-push configuration: `wxtcb.message_push.MessagePush`.
+    message_push = namespace(MessagePush)
+    get_callback_config = endpoint(GetCallbackConfig)
+    set_callback_config = endpoint(SetCallbackConfig)
 
     def __init__(
         self,
@@ -63,20 +96,22 @@ class Client:
         transport: Transport | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < 1e9:
-            raise InvalidRequestError("timeout must be a positive number of seconds")
-        check_base_url(base_url)
+        self._pipeline = _pipeline(base_url, session, retry, timeout, on_event, transport, max_response_size)
+        self._owns_pipeline = True
         self.provider = provider
         self.base_url = base_url
-        self._pipeline = Pipeline(
-            transport
-            if transport is not None
-            else AiohttpTransport(base_url, session, max_response_size=max_response_size),
-            retry if retry is not None else RetryPolicy(),
-            timeout,
-            Observer(on_event),
-        )
         self._state = _State.UNOPENED
+
+    @classmethod
+    def _view(cls, provider: TokenProvider, pipeline: Pipeline, base_url: str) -> Client:
+        """A client on an engine it does not own (a `wxtcb.Platform`'s): closing it closes nothing."""
+        client = cls.__new__(cls)
+        client._pipeline = pipeline
+        client._owns_pipeline = False
+        client.provider = provider
+        client.base_url = base_url
+        client._state = _State.OPENED
+        return client
 
     def __repr__(self) -> str:
         return f"<wxtcb.Client {self._state.name.lower()} {self.base_url} provider={self.provider!r}>"
@@ -96,37 +131,22 @@ class Client:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the session (if the client opened it) and stop background token refreshes."""
+        """Close the session (if the client opened it) and stop background token refreshes.
+
+        A client from `wxtcb.Platform.merchant` only stops being usable: the platform's engine
+        serves the other merchants until the platform closes.
+        """
         if self._state is _State.CLOSED:
             return
         self._state = _State.CLOSED
-        await self._pipeline.aclose()
+        if self._owns_pipeline:
+            await self._pipeline.aclose()
 
     async def __call__(self, method: Method[T]) -> T:
         """Send any method object with this client's token, retries and refresh-and-replay."""
-        if self._state is _State.CLOSED:
+        if self._state is _State.CLOSED or self._pipeline.closed:
             raise RuntimeError("this wxtcb.Client is closed; create a new one")
         self._state = _State.OPENED
         return await self._pipeline.call(method, self.provider)
 
-    async def get_callback_config(self) -> CallbackConfig:
-        """Get the message-push configuration (cloud functions and cloud-run).
-
-        https://developers.weixin.qq.com/doc/oplatform/openApi/cloudbase-common/msg-push/api_getcallbackconfig.html
-        """
-        return await self(GetCallbackConfig())
-
-    async def set_callback_config(
-        self,
-        *,
-        function_config: FunctionConfig | None = None,
-        container_config: ContainerConfig | None = None,
-    ) -> None:
-        """Set the cloud-function push config, the cloud-run push config, or both.
-
-        Each object sent replaces the one WeChat has; one left out is not changed. Bad input
-        raises `InvalidRequestError` before anything is sent.
-
-        https://developers.weixin.qq.com/doc/oplatform/openApi/cloudbase-common/msg-push/api_setcallbackconfig.html
-        """
-        await self(SetCallbackConfig(function_config=function_config, container_config=container_config))
+    _send = __call__

@@ -17,6 +17,7 @@
     │   └── ResponseTooLarge        the answer exceeded the client's max_response_size (not retried)
     ├── DecodeError                 JSON that does not fit the model
     ├── InvalidRequestError         bad input, refused before anything is sent
+    ├── InvalidSignatureError       a push that does not verify (forged, replayed, foreign)
     └── CredentialStoreError        the token store failed (for example Redis is unreachable)
 
 Using a closed client raises `RuntimeError`: that is a programming error, not a `WxTcbError`.
@@ -42,6 +43,7 @@ __all__ = [
     "ErrcodeRule",
     "IPNotAllowedError",
     "InvalidRequestError",
+    "InvalidSignatureError",
     "QuotaError",
     "RefreshTokenInvalidError",
     "RequestTimeout",
@@ -234,12 +236,20 @@ class DecodeError(WxTcbError):
     """WeChat's JSON does not fit the model; the message names the field."""
 
 
+class InvalidSignatureError(WxTcbError):
+    """A push failed verification: bad signature, bad padding, foreign appid or malformed body."""
+
+
 class InvalidRequestError(WxTcbError, ValueError):
     """The input was refused before anything was sent."""
 
 
 class CredentialStoreError(WxTcbError):
-    """The token store failed; no durable credential was changed by the failed operation."""
+    """The token store failed (unreachable, stalled past its timeout, out of memory).
+
+    A write that timed out may still land when the store wakes up; every write is conditional,
+    so it never replaces a newer durable credential with an older one.
+    """
 
 
 @attrs.frozen

@@ -12,9 +12,9 @@ import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from wxtcb.errors import TokenRejectedError, WxTcbError, refreshes_token
+from wxtcb.errors import InvalidRequestError, TokenRejectedError, WxTcbError, refreshes_token
 from wxtcb.events import Event, Observer, TokenReplayed
-from wxtcb.methods import Method
+from wxtcb.methods import Method, TokenKind
 from wxtcb.protocol import build_request, check, decode, parse
 from wxtcb.retry import RetryPolicy
 from wxtcb.tokens.base import TokenProvider
@@ -28,7 +28,7 @@ T = TypeVar("T")
 class Pipeline:
     """Sends method objects for a client; also the `TokenContext` its providers fetch through."""
 
-    __slots__ = ("_background", "fetch_timeout", "observer", "retry", "timeout", "transport")
+    __slots__ = ("_background", "closed", "fetch_timeout", "observer", "retry", "timeout", "transport")
 
     def __init__(self, transport: Transport, retry: RetryPolicy, timeout: float, observer: Observer) -> None:
         self.transport = transport
@@ -38,9 +38,13 @@ class Pipeline:
         # No new attempt starts after the retry budget, and each attempt is bounded by timeout.
         self.fetch_timeout = retry.timeout + timeout
         self._background: set[asyncio.Task[None]] = set()
+        #: Set by `aclose`: a token fetch that ran here failed because of it, not because of WeChat.
+        self.closed = False
 
-    async def fetch(self, method: Method[T], token: str | None = None) -> T:
-        request = build_request(method, token)
+    async def fetch(self, method: Method[T], token: str | None = None, token_param: str | None = None) -> T:
+        request = build_request(method, token, token_param)
+        endpoint = method.__endpoint__
+        api = endpoint.path
         transport = self.transport
         observer = self.observer
         timeout = self.timeout
@@ -53,20 +57,24 @@ class Pipeline:
                 check(data, method, request)
                 result = decode(data, method, request)
             except WxTcbError as exc:
-                observer.request(method.api, number, time.perf_counter() - started, exc)
+                observer.request(api, number, time.perf_counter() - started, exc)
                 raise
-            observer.request(method.api, number, time.perf_counter() - started, None)
+            observer.request(api, number, time.perf_counter() - started, None)
             return result
 
         def before_sleep(number: int, wait: float, error: BaseException) -> None:
-            observer.retry(method.api, number, wait, error)
+            observer.retry(api, number, wait, error)
 
-        return await self.retry.run(attempt, retryable=method.idempotent, before_sleep=before_sleep)
+        return await self.retry.run(attempt, retryable=endpoint.idempotent, before_sleep=before_sleep)
 
     async def call(self, method: Method[T], provider: TokenProvider) -> T:
+        wanted = method.__endpoint__.token
+        if wanted is not provider.token_kind:
+            raise _mismatch(method, provider)
         token = await provider.token(self)
+        param = provider.token_param
         try:
-            return await self.fetch(method, token)
+            return await self.fetch(method, token, param)
         except TokenRejectedError as exc:
             if not refreshes_token(exc):
                 raise
@@ -76,8 +84,8 @@ class Pipeline:
         if fresh == token:
             # The provider cannot do better (a static token, or WeChat handed the same one back).
             raise rejected
-        self.emit(TokenReplayed(method.api, provider.kind, provider.appid, rejected.errcode))
-        return await self.fetch(method, fresh)
+        self.emit(TokenReplayed(method.__endpoint__.path, provider.kind, provider.appid, rejected.errcode))
+        return await self.fetch(method, fresh, param)
 
     def emit(self, event: Event) -> None:
         self.observer.emit(event)
@@ -88,9 +96,21 @@ class Pipeline:
         task.add_done_callback(self._background.discard)
 
     async def aclose(self) -> None:
+        self.closed = True
         tasks = list(self._background)
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         await self.transport.aclose()
+
+
+def _mismatch(method: Method[Any], provider: TokenProvider) -> InvalidRequestError:
+    endpoint = method.__endpoint__
+    if endpoint.token is TokenKind.NONE:
+        return InvalidRequestError(f"{endpoint.path} is a token endpoint: providers send it themselves")
+    takes = "a component_access_token" if endpoint.token is TokenKind.COMPONENT else "an access token"
+    return InvalidRequestError(
+        f"{endpoint.path} takes {takes}, and {type(provider).__name__} gives a "
+        f"{provider.token_kind.value} token: nothing was sent"
+    )

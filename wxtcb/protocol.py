@@ -11,10 +11,11 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from wxtcb.converter import structure
+from wxtcb.converter import structure, unstructure
 from wxtcb.errors import DecodeError, TransportError, api_error
 from wxtcb.methods import Method
 from wxtcb.redaction import SECRET_PARAMS, RequestSummary, redact_params
+from wxtcb.wire import wire_name, wire_of
 
 __all__ = ["Request", "build_request", "check", "decode", "encode_body", "parse"]
 
@@ -82,18 +83,62 @@ def encode_body(payload: object | None) -> bytes | None:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def build_request(method: Method[Any], token: str | None = None) -> Request:
-    """Build the request for *method*, putting *token* in the query parameter it names."""
-    params = method.query()
-    if method.token_param is not None:
+class _Layout:
+    """Where a method class's fields go on the wire, worked out once per class."""
+
+    __slots__ = ("constant_body", "query", "raw_body")
+
+    def __init__(self, cls: type[Method[Any]]) -> None:
+        fields = attrs.fields(cast(Any, cls)) if attrs.has(cls) else ()
+        self.query = tuple((f.name, wire_name(f)) for f in fields if wire_of(f).query)
+        raw = [f.name for f in fields if wire_of(f).raw_body]
+        self.raw_body = raw[0] if raw else None
+        in_body = [f for f in fields if not wire_of(f).query and not wire_of(f).raw_body]
+        # A POST with no body field sends "{}": WeChat answers 412 to a body without a length.
+        self.constant_body: bytes | None = None
+        if not in_body and self.raw_body is None and cls.__endpoint__.http_method == "POST":
+            self.constant_body = b"{}"
+
+
+_LAYOUTS: dict[type[Any], _Layout] = {}
+
+
+def _layout(cls: type[Method[Any]]) -> _Layout:
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        layout = _LAYOUTS[cls] = _Layout(cls)
+    return layout
+
+
+def _query_value(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"a query parameter must be a string or an integer, not {type(value).__name__}")
+
+
+def build_request(method: Method[Any], token: str | None = None, token_param: str | None = None) -> Request:
+    """Build the request for *method*, with *token* in the query parameter *token_param*."""
+    endpoint = method.__endpoint__
+    layout = _layout(type(method))
+    params: dict[str, str] = {}
+    for name, key in layout.query:
+        value = getattr(method, name)
+        if value is not None:
+            params[key] = _query_value(value)
+    if token_param is not None:
         if not token:
-            raise ValueError(f"{method.api} needs a token")  # a bug of ours, not the caller's
-        params = {**params, method.token_param: token} if params else {method.token_param: token}
-    body = method.constant_body
+            raise ValueError(f"{endpoint.path} needs a token")  # a bug of ours, not the caller's
+        params[token_param] = token
+    body = layout.constant_body
     if body is None:
-        body = encode_body(method.payload())
+        if layout.raw_body is not None:
+            body = encode_body(getattr(method, layout.raw_body))
+        elif endpoint.http_method == "POST":
+            body = encode_body(unstructure(method))
     return Request(
-        method.http_method, method.api, params, body, _JSON_HEADERS if body is not None else {}, method
+        endpoint.http_method, endpoint.path, params, body, _JSON_HEADERS if body is not None else {}, method
     )
 
 
@@ -132,7 +177,7 @@ def check(data: Mapping[str, Any], method: Method[Any], request: Request) -> Non
     raise api_error(
         errcode,
         errmsg if isinstance(errmsg, str) else "",
-        token_endpoint=method.token_endpoint,
+        token_endpoint=method.__endpoint__.token_endpoint,
         request=request.summary,
         secrets=request.secrets,
     )
@@ -140,19 +185,20 @@ def check(data: Mapping[str, Any], method: Method[Any], request: Request) -> Non
 
 def decode(data: Mapping[str, Any], method: Method[T], request: Request) -> T:
     """Structure the checked answer into the method's return type."""
-    returns = method.returns
+    returns = method.__returns__
     if returns is None:
         return cast(T, None)
     value: object = data
     root = "$"
-    if method.result_key is not None:
-        root = f"$.{method.result_key}"
-        if method.result_key not in data:
+    key = method.__endpoint__.result_key
+    if key is not None:
+        root = f"$.{key}"
+        if key not in data:
             raise DecodeError(
-                f"cannot decode {returns.__name__}: required field missing @ {root}",
+                f"cannot decode {getattr(returns, '__name__', returns)}: required field missing @ {root}",
                 request=request.summary,
             )
-        value = data[method.result_key]
+        value = data[key]
     try:
         return cast(T, structure(value, returns, root=root))
     except DecodeError as exc:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from wxtcb.errors import WxTcbError
+from wxtcb.errors import InvalidSignatureError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers import Cipher, modes
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from wxtcb.tokens.component import ComponentTokenProvider
 
 __all__ = [
-    "InvalidSignatureError",
     "PushCrypto",
     "TicketPush",
     "parse_push",
@@ -40,10 +39,6 @@ __all__ = [
 ]
 
 _BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
-
-
-class InvalidSignatureError(WxTcbError):
-    """A push failed verification: bad signature, bad padding, foreign appid or malformed body."""
 
 
 @attrs.frozen

@@ -17,7 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
-from wxtcb.push import InvalidSignatureError, PushCrypto, parse_push, record_ticket
+from wxtcb.errors import InvalidSignatureError
+from wxtcb.push import PushCrypto, parse_push, record_ticket
 from wxtcb.tokens.component import ComponentTokenProvider
 
 __all__ = ["ticket_handler"]

@@ -4,18 +4,19 @@ import logging
 from collections import Counter
 
 import wxtcb
+import wxtcb.events
 
 logging.getLogger("wxtcb").setLevel(logging.INFO)  # token fetches, retries, replays, rotations
 
 metrics: Counter[str] = Counter()
 
 
-def on_event(event: wxtcb.Event) -> None:
-    if isinstance(event, wxtcb.RequestFinished):
+def on_event(event: wxtcb.events.Event) -> None:
+    if isinstance(event, wxtcb.events.RequestFinished):
         metrics[f"wechat.{event.api}.{'ok' if event.error is None else event.error}"] += 1
-    elif isinstance(event, wxtcb.RetryScheduled):
+    elif isinstance(event, wxtcb.events.RetryScheduled):
         metrics["wechat.retries"] += 1
-    elif isinstance(event, wxtcb.TokenFetched):
+    elif isinstance(event, wxtcb.events.TokenFetched):
         metrics[f"wechat.token_fetch.{event.kind}"] += 1
 
 

@@ -3,10 +3,11 @@
 from aiohttp import web
 
 import wxtcb
+import wxtcb.push
 from wxtcb.webhooks import ticket_handler
 
 
-def platform_app(component: wxtcb.ComponentTokenProvider, crypto: wxtcb.PushCrypto) -> web.Application:
+def platform_app(component: wxtcb.ComponentTokenProvider, crypto: wxtcb.push.PushCrypto) -> web.Application:
     """The platform's web app: WeChat POSTs component_verify_ticket here every 10 minutes."""
     app = web.Application()
     app.router.add_post("/wechat/component", ticket_handler(component, crypto))

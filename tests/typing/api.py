@@ -6,6 +6,8 @@ import aiohttp
 import redis.asyncio
 
 import wxtcb
+import wxtcb.events
+import wxtcb.push
 from wxtcb.redis import RedisTokenStore
 from wxtcb.testing import Emulator, Fault
 from wxtcb.webhooks import ticket_handler
@@ -14,7 +16,7 @@ from wxtcb.webhooks import ticket_handler
 async def own_app(session: aiohttp.ClientSession) -> None:
     provider = wxtcb.AppTokenProvider("wx1", "secret", stable=False, margin=600)
     policy = wxtcb.RetryPolicy(attempts=3, timeout=10.0, wait_initial=0.2, wait_max=2.0, wait_jitter=0.5)
-    events: list[wxtcb.Event] = []
+    events: list[wxtcb.events.Event] = []
     async with wxtcb.Client(
         provider, session=session, retry=policy, timeout=5.0, on_event=events.append
     ) as client:
@@ -41,7 +43,7 @@ async def third_party(connection: redis.asyncio.Redis) -> None:
     merchant: wxtcb.AuthorizerTokenProvider = component.authorizer(
         "wxm", refresh_token="rt", on_refresh_token=hook
     )
-    crypto = wxtcb.PushCrypto(token="t", encoding_aes_key="k" * 43, appid="wxc")
+    crypto = wxtcb.push.PushCrypto(token="t", encoding_aes_key="k" * 43, appid="wxc")
     handler = ticket_handler(component, crypto)
     try:
         async with wxtcb.Client(merchant, base_url="http://127.0.0.1:1") as client:

@@ -19,10 +19,12 @@ import secrets
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 from aiohttp import web
+
+from wxtcb.methods import TokenKind
 
 __all__ = [
     "DEMO_APPID",
@@ -103,6 +105,57 @@ class Fault:
     def reset(cls) -> Fault:
         """Drop the connection without an answer."""
         return cls("reset")
+
+
+@attrs.frozen
+class Call:
+    """One request to an emulated endpoint, as its handler sees it."""
+
+    request: web.Request
+    #: The JSON body (an object; ``{}`` when there is none).
+    data: Any
+    #: The token the request carried, when the endpoint takes one (already checked).
+    issued: _Issued | None
+
+
+Handler = Callable[["Emulator", Call], dict[str, Any]]
+
+
+@attrs.frozen
+class _Route:
+    handler: Handler
+    token: TokenKind
+    http_method: str
+    raw_body: bool
+
+
+_ROUTES: dict[str, _Route] = {}
+
+#: Query parameters a token of each kind is accepted in: WeChat's older pages (and wechatpy)
+#: send ``component_access_token=``, the current ones ``access_token=``; cloud-run sends
+#: ``cloudbase_access_token=``.
+_TOKEN_PARAMS: dict[TokenKind, tuple[str, ...]] = {
+    TokenKind.ACCESS: ("access_token", "cloudbase_access_token"),
+    TokenKind.COMPONENT: ("access_token", "component_access_token"),
+}
+#: Which issued tokens serve each kind.
+_ISSUED_KINDS: dict[TokenKind, tuple[str, ...]] = {
+    TokenKind.ACCESS: ("access", "authorizer"),
+    TokenKind.COMPONENT: ("component",),
+}
+
+
+def route(
+    path: str, token: TokenKind, *, http_method: str = "POST", raw_body: bool = False
+) -> Callable[[Handler], Handler]:
+    """Register an emulated endpoint: the request's method and token (of *token*'s kind) are
+    checked before the handler runs, so a stateless endpoint is one small function."""
+
+    def register(handler: Handler) -> Handler:
+        _ROUTES[path] = _Route(handler, token, http_method, raw_body)
+        return handler
+
+    return register
 
 
 @attrs.define
@@ -304,15 +357,23 @@ class Emulator:
 
     async def _control(self, request: web.Request) -> web.Response:
         action = request.match_info["action"]
+        data = await request.json() if request.can_read_body else {}
         if action == "expire":
             self.expire_tokens()
         elif action == "revoke":
             self.revoke_tokens()
         elif action == "reset-calls":
             self.calls.clear()
+        elif action == "advance":
+            # {"seconds": 7200}
+            self.advance(float(data["seconds"]))
+        elif action == "fault":
+            # {"path": "tcb/getcallbackconfig", "fault": {"kind": "errcode", "errcode": -1}, "times": 1}
+            self.fault(data["path"], Fault(**data["fault"]), times=int(data.get("times", 1)))
+        elif action == "clear-faults":
+            self.clear_faults()
         elif action == "authorizers":
             # {"component_appid": ..., "authorizers": [[appid, refresh_token], ...]}
-            data = await request.json()
             for appid, refresh_token in data["authorizers"]:
                 self.add_authorizer(data.get("component_appid", DEMO_COMPONENT_APPID), appid, refresh_token)
         else:
@@ -345,17 +406,26 @@ class Emulator:
                 if request.transport is not None:
                     request.transport.abort()
                 raise asyncio.CancelledError  # nothing more to say on a dropped connection
-        handler = self._routes.get(path)
-        if handler is None:
+        route = _ROUTES.get(path)
+        if route is None:
             return _json({"errcode": 40066, "errmsg": _with_rid("invalid url")}, status=404)
+        if request.method != route.http_method:
+            errcode = 43002 if route.http_method == "POST" else 43001
+            return _json(_error(errcode, f"require {route.http_method} method"))
+        issued = None
+        if route.token is not TokenKind.NONE:
+            checked = self._check_token(request, route.token)
+            if isinstance(checked, dict):
+                return _json(checked)
+            issued = checked
         try:
             body = await request.read()
             data = json.loads(body) if body else {}
         except ValueError:
             return _json({"errcode": 47001, "errmsg": _with_rid("data format error")})
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) and not route.raw_body:
             return _json({"errcode": 47001, "errmsg": _with_rid("data format error")})
-        return _json(handler(self, request, data))
+        return _json(route.handler(self, Call(request, data, issued)))
 
     def _issue(self, kind: str, appid: str) -> tuple[str, int]:
         token = f"{kind[:3]}_" + secrets.token_urlsafe(48)
@@ -369,21 +439,21 @@ class Emulator:
                 issued.expires_at = min(issued.expires_at, deadline)
         return self._issue(kind, appid)
 
-    def _check_token(self, request: web.Request, kinds: tuple[str, ...]) -> _Issued | dict[str, Any]:
-        token = request.query.get("access_token")
+    def _check_token(self, request: web.Request, kind: TokenKind) -> _Issued | dict[str, Any]:
+        names = _TOKEN_PARAMS[kind]
+        token = next((request.query[n] for n in names if request.query.get(n)), None)
         if not token:
-            return _error(41001, "access_token missing")
+            return _error(41001, f"{names[0]} missing")
         issued = self._tokens.get(token)
-        if issued is None or issued.kind not in kinds:
+        if issued is None or issued.kind not in _ISSUED_KINDS[kind]:
             return _error(40001, "invalid credential, access_token is invalid or not latest")
         if issued.expires_at <= self.now():
             return _error(42001, "access_token expired")
         return issued
 
-    def _token(self, request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
-        q = request.query
-        if request.method != "GET":
-            return _error(43001, "require GET method")
+    @route("cgi-bin/token", TokenKind.NONE, http_method="GET")
+    def _token(self, call: Call) -> dict[str, Any]:
+        q = call.request.query
         if q.get("grant_type") != "client_credential":
             return _error(40002, "invalid grant_type")
         if q.get("appid") not in self.apps:
@@ -393,9 +463,9 @@ class Emulator:
         token, ttl = self._rotate("access", q["appid"])
         return {"access_token": token, "expires_in": ttl}
 
-    def _stable_token(self, request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
-        if request.method != "POST":
-            return _error(43002, "require POST method")
+    @route("cgi-bin/stable_token", TokenKind.NONE)
+    def _stable_token(self, call: Call) -> dict[str, Any]:
+        data = call.data
         if data.get("grant_type") != "client_credential":
             return _error(40002, "invalid grant_type")
         appid = data.get("appid")
@@ -414,7 +484,9 @@ class Emulator:
         self._stable[appid] = token
         return {"access_token": token, "expires_in": ttl}
 
-    def _component_token(self, request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
+    @route("cgi-bin/component/api_component_token", TokenKind.NONE)
+    def _component_token(self, call: Call) -> dict[str, Any]:
+        data = call.data
         appid = data.get("component_appid")
         if appid not in self.components:
             return _error(61011, "invalid component")
@@ -428,10 +500,10 @@ class Emulator:
         token, ttl = self._rotate("component", appid)
         return {"component_access_token": token, "expires_in": ttl}
 
-    def _authorizer_token(self, request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
-        issued = self._check_token(request, ("component",))
-        if isinstance(issued, dict):
-            return issued
+    @route("cgi-bin/component/api_authorizer_token", TokenKind.COMPONENT)
+    def _authorizer_token(self, call: Call) -> dict[str, Any]:
+        data, issued = call.data, call.issued
+        assert issued is not None
         if data.get("component_appid") != issued.appid:
             return _error(61011, "invalid component")
         authorizer = self.authorizers.get(data.get("authorizer_appid", ""))
@@ -457,19 +529,15 @@ class Emulator:
             "authorizer_refresh_token": authorizer.current_refresh_token,
         }
 
-    def _get_callback_config(self, request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
-        issued = self._check_token(request, ("access", "authorizer"))
-        if isinstance(issued, dict):
-            return issued
-        config = self.configs.get(issued.appid, {})
-        return {"errcode": 0, "errmsg": "ok", "data": config}
+    @route("tcb/getcallbackconfig", TokenKind.ACCESS)
+    def _get_callback_config(self, call: Call) -> dict[str, Any]:
+        assert call.issued is not None
+        return {"errcode": 0, "errmsg": "ok", "data": self.configs.get(call.issued.appid, {})}
 
-    def _set_callback_config(self, request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
-        issued = self._check_token(request, ("access", "authorizer"))
-        if isinstance(issued, dict):
-            return issued
-        if request.method != "POST":
-            return _error(43002, "require POST method")
+    @route("tcb/setcallbackconfig", TokenKind.ACCESS)
+    def _set_callback_config(self, call: Call) -> dict[str, Any]:
+        data, issued = call.data, call.issued
+        assert issued is not None
         if "function_config" not in data and "container_config" not in data:
             return _error(40101, "missing parameter")
         config = self.configs.setdefault(issued.appid, {})
@@ -479,15 +547,6 @@ class Emulator:
                     return _error(40097, "invalid args")
                 config[part] = data[part]
         return {"errcode": 0, "errmsg": "ok"}
-
-    _routes: ClassVar[dict[str, Callable[[Emulator, web.Request, dict[str, Any]], dict[str, Any]]]] = {
-        "cgi-bin/token": _token,
-        "cgi-bin/stable_token": _stable_token,
-        "cgi-bin/component/api_component_token": _component_token,
-        "cgi-bin/component/api_authorizer_token": _authorizer_token,
-        "tcb/getcallbackconfig": _get_callback_config,
-        "tcb/setcallbackconfig": _set_callback_config,
-    }
 
 
 def _with_rid(errmsg: str) -> str:

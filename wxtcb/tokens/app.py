@@ -6,9 +6,10 @@ import time
 from collections.abc import Callable
 
 from wxtcb.errors import InvalidRequestError
-from wxtcb.methods import ClassicTokenMethod, StableTokenMethod
+from wxtcb.methods import TokenKind
 from wxtcb.stores import TokenStore
 from wxtcb.tokens.base import CachingTokenProvider, TokenContext
+from wxtcb.tokens.endpoints import ClassicTokenMethod, StableTokenMethod
 
 __all__ = ["AppTokenProvider", "StaticTokenProvider"]
 
@@ -62,18 +63,36 @@ class AppTokenProvider(CachingTokenProvider):
 
 
 class StaticTokenProvider:
-    """A token managed elsewhere (a central token service, a cloud-run injected token).
+    """A token managed elsewhere (a central token service, a token handed over by another system).
 
     wxtcb never refreshes it: a rejected static token raises `TokenRejectedError`.
+
+    Args:
+        token: The token.
+        appid: Whose token it is, for logs and events.
+        token_kind: What kind of token it is (`TokenKind.ACCESS` by default;
+            `TokenKind.COMPONENT` for a platform's component_access_token).
+        token_param: The query parameter it goes in.
     """
 
     kind = "static"
 
-    def __init__(self, token: str, *, appid: str = "-") -> None:
+    def __init__(
+        self,
+        token: str,
+        *,
+        appid: str = "-",
+        token_kind: TokenKind = TokenKind.ACCESS,
+        token_param: str = "access_token",
+    ) -> None:
         if not token or not isinstance(token, str):
             raise InvalidRequestError("token must be a non-empty string")
+        if token_kind is TokenKind.NONE:
+            raise InvalidRequestError("a static token is of kind ACCESS or COMPONENT")
         self._token = token
         self.appid = appid
+        self.token_kind: TokenKind = token_kind
+        self.token_param: str | None = token_param
 
     def __repr__(self) -> str:
         return f"<StaticTokenProvider appid={self.appid}>"

@@ -30,7 +30,7 @@ from typing import Any, Protocol, TypeVar
 
 from wxtcb.errors import CredentialStoreError, RequestTimeout, WxTcbError, holds_fetches
 from wxtcb.events import Event, TokenFetched, error_fields
-from wxtcb.methods import Method
+from wxtcb.methods import Method, TokenKind
 from wxtcb.stores import CachedToken, MemoryTokenStore, TokenStore
 
 __all__ = ["CachingTokenProvider", "TokenContext", "TokenProvider"]
@@ -42,6 +42,8 @@ logger = logging.getLogger("wxtcb")
 POLL_INTERVAL = 0.05
 #: A token with less than this left is not used even inside the margin.
 MIN_VALIDITY = 30.0
+#: How many times a shared fetch that failed because its client closed is run again.
+_RERUNS = 3
 #: After a failed refresh ahead, the next one waits this long (the cached token is still valid).
 AHEAD_BACKOFF = 10.0
 #: The longest lifetime a token is cached for, whatever ``expires_in`` says: what WeChat documents.
@@ -59,8 +61,10 @@ class TokenContext(Protocol):
 
     #: The longest one fetch can take (retry budget plus one attempt's timeout), in seconds.
     fetch_timeout: float
+    #: Whether the client was closed (a fetch running on it then fails for that reason alone).
+    closed: bool
 
-    async def fetch(self, method: Method[T], token: str | None = None) -> T:
+    async def fetch(self, method: Method[T], token: str | None = None, token_param: str | None = None) -> T:
         """Send *method* through the retry policy (no refresh-and-replay)."""
         ...
 
@@ -78,11 +82,21 @@ class TokenContext(Protocol):
 
 
 class TokenProvider(Protocol):
-    """Gives the pipeline a token, and takes back one that WeChat rejected."""
+    """Gives the pipeline a token, and takes back one that WeChat rejected.
 
-    #: What the token is for, for logs: ``"stable:wx123"``.
+    A provider declares the `TokenKind` it gives and the query parameter it puts its token in;
+    the pipeline refuses, before any I/O, a method that takes another kind.
+    """
+
+    #: A label for logs, events and store keys: ``"stable"``, ``"classic"``, ``"component"``,
+    #: ``"authorizer"``, ``"static"``.
     kind: str
+    #: The appid the token belongs to.
     appid: str
+    #: The kind of token it gives.
+    token_kind: TokenKind
+    #: The query parameter the token goes in (``"access_token"``), or None: no token is sent.
+    token_param: str | None
 
     async def token(self, ctx: TokenContext) -> str:
         """A token believed valid."""
@@ -97,6 +111,8 @@ class CachingTokenProvider(abc.ABC):
     """Base of the providers that fetch tokens from WeChat and cache them in a `TokenStore`."""
 
     kind: str = ""
+    token_kind: TokenKind = TokenKind.ACCESS
+    token_param: str | None = "access_token"
 
     def __init__(
         self,
@@ -120,6 +136,8 @@ class CachingTokenProvider(abc.ABC):
         self._local_since = 0.0
         #: The error of a fetch refused for a credential, until when, and for which credential.
         self._hold: tuple[WxTcbError, float, object] | None = None
+        #: The client the in-flight fetch runs on.
+        self._inflight_ctx: TokenContext | None = None
 
     @property
     @abc.abstractmethod
@@ -191,12 +209,23 @@ class CachingTokenProvider(abc.ABC):
         return task
 
     async def _single_flight(self, ctx: TokenContext, *, wait_for_others: bool = True) -> str:
-        task = self._running_task()
-        if task is None:
-            task = asyncio.get_running_loop().create_task(self._refresh(ctx, wait_for_others))
-            task.add_done_callback(_retrieve)
-            self._inflight = task
-        return await asyncio.shield(task)
+        for rerun in range(_RERUNS, -1, -1):
+            task = self._running_task()
+            if task is None:
+                task = asyncio.get_running_loop().create_task(self._refresh(ctx, wait_for_others))
+                task.add_done_callback(_retrieve)
+                self._inflight = task
+                self._inflight_ctx = ctx
+            runner = self._inflight_ctx
+            try:
+                return await asyncio.shield(task)
+            except WxTcbError:
+                # A fetch shared with another client ran on that client, which was closed under
+                # it: that says nothing about WeChat, so fetch again (on this caller's client,
+                # unless another caller started a fetch meanwhile).
+                if not rerun or runner is ctx or runner is None or not runner.closed or ctx.closed:
+                    raise
+        raise AssertionError("unreachable: the last round raises")  # pragma: no cover
 
     def _usable(self, cached: CachedToken | None, *, within_margin: bool) -> bool:
         if cached is None:

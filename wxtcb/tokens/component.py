@@ -20,9 +20,10 @@ from typing import Any
 
 from wxtcb.errors import CredentialStoreError, InvalidRequestError, TicketMissingError
 from wxtcb.events import RefreshTokenRotated
-from wxtcb.methods import AuthorizerTokenMethod, ComponentTokenMethod
+from wxtcb.methods import TokenKind
 from wxtcb.stores import Credential, TokenStore
 from wxtcb.tokens.base import CachingTokenProvider, TokenContext, await_hook
+from wxtcb.tokens.endpoints import AuthorizerTokenMethod, ComponentTokenMethod
 
 __all__ = ["AuthorizerTokenProvider", "ComponentTokenProvider", "RefreshTokenHook"]
 
@@ -58,6 +59,7 @@ class ComponentTokenProvider(CachingTokenProvider):
     """
 
     kind = "component"
+    token_kind = TokenKind.COMPONENT
 
     def __init__(
         self,

@@ -1,0 +1,93 @@
+"""How method objects become one-line, exactly typed client methods, grouped by domain.
+
+A domain declares its namespace as a class of `endpoint` descriptors::
+
+    class MessagePush(Namespace):
+        get_callback_config = endpoint(GetCallbackConfig)
+
+and the client carries it (``client.message_push``). ``client.message_push.get_callback_config()``
+takes the method object's constructor arguments and returns its result type, both checked by
+mypy at the call site (the descriptor's type is ``Callable[P, Awaitable[T]]`` with ``P`` the
+method's ``__init__`` and ``T`` its ``Method[T]`` parameter). Bad arguments raise
+`InvalidRequestError` when the method object is built, before anything is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
+
+from wxtcb.methods import Method
+
+__all__ = ["Namespace", "Sender", "endpoint", "namespace"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+N = TypeVar("N", bound="Namespace")
+
+
+class Sender(Protocol):
+    """Anything that sends method objects: a `wxtcb.Client`."""
+
+    def __call__(self, method: Method[T]) -> Awaitable[T]: ...
+
+
+class endpoint(Generic[P, T]):
+    """A namespace method that builds *method* from its arguments and sends it."""
+
+    def __init__(self, method: Callable[P, Method[T]]) -> None:
+        self.method = method
+        self.name = ""
+        self.__doc__ = method.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> endpoint[P, T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> Callable[P, Awaitable[T]]: ...
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        build = self.method
+        send: Sender = obj._send  # type: ignore[attr-defined]
+
+        # Not a coroutine function: the call returns the client's own coroutine, so a namespace
+        # adds no coroutine layer to the hot path.
+        def call(*args: P.args, **kwargs: P.kwargs) -> Awaitable[T]:
+            return send(build(*args, **kwargs))
+
+        call.__name__ = call.__qualname__ = self.name
+        call.__doc__ = self.__doc__
+        return call
+
+
+class Namespace:
+    """Base of a domain's namespace: a view of a client, costing one small object per access."""
+
+    __slots__ = ("_send",)
+
+    def __init__(self, send: Sender) -> None:
+        self._send = send
+
+
+class namespace(Generic[N]):
+    """Puts a domain's `Namespace` on a client: ``client.<name>`` is that namespace of the client."""
+
+    def __init__(self, cls: type[N]) -> None:
+        self.cls = cls
+        self.__doc__ = cls.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> namespace[N]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> N: ...
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return self.cls(obj._send)  # type: ignore[attr-defined]
