@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 
 import wxtcb
+import wxtcb.events
 from tests.conftest import until
 from wxtcb.testing import DEMO_APPID, DEMO_SECRET, Emulator, Fault
 
@@ -69,10 +70,10 @@ async def soak(emulator: Emulator, *, calls: int, concurrency: int) -> None:
     emulator.chaos(TOKEN, [Fault.error(-1), Fault.http(502)], probability=0.1, seed=7)
 
     # Events of the business API are emitted in the caller's task: attribute them to the call.
-    by_task: defaultdict[asyncio.Future[object] | None, list[wxtcb.Event]] = defaultdict(list)
-    events: list[wxtcb.Event] = []
+    by_task: defaultdict[asyncio.Future[object] | None, list[wxtcb.events.Event]] = defaultdict(list)
+    events: list[wxtcb.events.Event] = []
 
-    def on_event(event: wxtcb.Event) -> None:
+    def on_event(event: wxtcb.events.Event) -> None:
         events.append(event)
         by_task[asyncio.current_task()].append(event)
 
@@ -116,9 +117,9 @@ async def soak(emulator: Emulator, *, calls: int, concurrency: int) -> None:
     # Each call stays within the retry policy and refresh-and-replay.
     for i, outcome in outcomes.items():
         own = by_task[tasks[i]]
-        requests = [e for e in own if isinstance(e, wxtcb.RequestFinished) and e.api == GET]
-        replays = sum(isinstance(e, wxtcb.TokenReplayed) for e in own)
-        retries = sum(isinstance(e, wxtcb.RetryScheduled) for e in own)
+        requests = [e for e in own if isinstance(e, wxtcb.events.RequestFinished) and e.api == GET]
+        replays = sum(isinstance(e, wxtcb.events.TokenReplayed) for e in own)
+        retries = sum(isinstance(e, wxtcb.events.RetryScheduled) for e in own)
         assert len(requests) <= 2 * ATTEMPTS, (i, own)
         assert all(1 <= r.attempt <= ATTEMPTS for r in requests), (i, own)
         assert replays <= 1, (i, own)
@@ -138,15 +139,15 @@ async def soak(emulator: Emulator, *, calls: int, concurrency: int) -> None:
 
     # Requests to the business API: each reached the emulator at most once (a few die on a
     # dropped keep-alive connection before reaching its handler).
-    attempts = sum(isinstance(e, wxtcb.RequestFinished) and e.api == GET for e in events)
+    attempts = sum(isinstance(e, wxtcb.events.RequestFinished) and e.api == GET for e in events)
     assert emulator.calls[GET] <= attempts <= calls * 2 * ATTEMPTS
 
     # Token fetches: one cold, then one per rejection (injected, or a rotation underneath) at most,
     # each within the retry policy.
-    fetched = sum(isinstance(e, wxtcb.TokenFetched) and e.error is None for e in events)
+    fetched = sum(isinstance(e, wxtcb.events.TokenFetched) and e.error is None for e in events)
     injected_rejections = emulator.injected["errcode:42001"] + emulator.injected["errcode:40001"]
     assert fetched <= 1 + rotations + injected_rejections
-    token_requests = [e for e in events if isinstance(e, wxtcb.RequestFinished) and e.api == TOKEN]
+    token_requests = [e for e in events if isinstance(e, wxtcb.events.RequestFinished) and e.api == TOKEN]
     assert all(1 <= r.attempt <= ATTEMPTS for r in token_requests)
     assert (
         emulator.calls[TOKEN] <= len(token_requests) <= ATTEMPTS * sum(r.attempt == 1 for r in token_requests)

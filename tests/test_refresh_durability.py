@@ -15,6 +15,7 @@ import pytest
 import redis.asyncio
 
 import wxtcb
+import wxtcb.events
 from tests.conftest import assert_no_secret, demo_component, log_texts, until
 from tests.redis_server import RedisServer
 from wxtcb.redis import RedisTokenStore
@@ -107,7 +108,7 @@ class Host:
         #: What the store must still hold when the hook runs (None: not checked).
         self.stored_at_hook: str | None = None
         self.hooked: list[str] = []
-        self.events: list[wxtcb.Event] = []
+        self.events: list[wxtcb.events.Event] = []
         component = wxtcb.ComponentTokenProvider(
             DEMO_COMPONENT_APPID, DEMO_COMPONENT_SECRET, ticket=DEMO_TICKET, store=store, clock=clock
         )

@@ -68,3 +68,31 @@ async def testing() -> None:
         async with wxtcb.Client(static, base_url=emulator.url) as client:
             await client.get_callback_config()
         del count
+
+
+async def namespaces_and_method_objects(emulator: Emulator) -> None:
+    from wxtcb.message_push import GetCallbackConfig, SetCallbackConfig
+
+    async with wxtcb.Client(wxtcb.StaticTokenProvider("token"), base_url=emulator.url) as client:
+        via_namespace: wxtcb.CallbackConfig = await client.message_push.get_callback_config()
+        via_object: wxtcb.CallbackConfig = await client(GetCallbackConfig())
+        await client(SetCallbackConfig(container_config=wxtcb.ContainerConfig(True, "env", "/path")))
+        await client.message_push.set_callback_config(
+            container_config=wxtcb.ContainerConfig(True, "env", "/path")
+        )
+        # The call site is checked: a wrong argument or return type is a type error.
+        await client.message_push.get_callback_config("extra")  # type: ignore[call-arg]
+        await client.set_callback_config(wxtcb.ContainerConfig(True, "env", "/p"))  # type: ignore[call-arg, arg-type]
+        wrong: int = await client.message_push.get_callback_config()  # type: ignore[assignment]
+        del via_namespace, via_object, wrong
+
+
+async def platform(component: wxtcb.ComponentTokenProvider) -> None:
+    async def hook(appid: str, refresh_token: str) -> None:
+        return None
+
+    async with wxtcb.Platform(component, base_url="http://127.0.0.1:1", timeout=5.0) as engine:
+        merchant: wxtcb.Client = engine.merchant("wxm", refresh_token="rt", on_refresh_token=hook)
+        config: wxtcb.CallbackConfig = await merchant.get_callback_config()
+        kind: wxtcb.TokenKind = merchant.provider.token_kind
+        del config, kind

@@ -244,6 +244,11 @@ class Emulator:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    @staticmethod
+    def endpoints() -> dict[str, tuple[TokenKind, str]]:
+        """Every emulated WeChat path, with the token kind it checks and its HTTP method."""
+        return {path: (r.token, r.http_method) for path, r in sorted(_ROUTES.items())}
+
     # --- state ------------------------------------------------------------------------------
 
     def now(self) -> float:

@@ -197,8 +197,10 @@ class AuthorizerTokenProvider(CachingTokenProvider):
 
     async def _credential(self) -> object:
         # A fetch held after 61023 goes out again as soon as another refresh token is stored
-        # (for example the hook's copy, put back with set_refresh_token on any instance).
-        return await _stored_value(self.store, self.refresh_key, self._seed)
+        # (for example the hook's copy, put back with set_refresh_token on any instance); one
+        # held because the component's ticket was refused, as soon as a new ticket is stored.
+        refresh = await _stored_value(self.store, self.refresh_key, self._seed)
+        return refresh, await self.component._credential()
 
     async def _fetch(self, ctx: TokenContext) -> tuple[str, int]:
         used = await self.refresh_token()
