@@ -18,8 +18,8 @@ import random
 import secrets
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import attrs
 from aiohttp import web
@@ -36,8 +36,11 @@ __all__ = [
     "DEMO_REFRESH_TOKEN",
     "DEMO_SECRET",
     "DEMO_TICKET",
+    "Call",
     "Emulator",
     "Fault",
+    "http_route",
+    "route",
 ]
 
 #: Demo credentials every emulator knows (public: they open nothing but the emulator).
@@ -52,6 +55,8 @@ DEMO_PUSH_TOKEN = "demopushtoken"
 DEMO_ENCODING_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 TICKET_TTL = 12 * 3600.0
+
+S = TypeVar("S")
 
 
 @attrs.frozen
@@ -131,6 +136,11 @@ class _Route:
 
 _ROUTES: dict[str, _Route] = {}
 
+#: ``async def handler(emulator, request) -> web.StreamResponse`` for paths that are not WeChat
+#: JSON APIs (an object store's upload form, a signed download URL), by path prefix.
+HttpHandler = Callable[["Emulator", web.Request], Awaitable[web.StreamResponse]]
+_HTTP_ROUTES: dict[str, HttpHandler] = {}
+
 #: Query parameters a token of each kind is accepted in: WeChat's older pages (and wechatpy)
 #: send ``component_access_token=``, the current ones ``access_token=``; cloud-run sends
 #: ``cloudbase_access_token=``.
@@ -143,6 +153,16 @@ _ISSUED_KINDS: dict[TokenKind, tuple[str, ...]] = {
     TokenKind.ACCESS: ("access", "authorizer"),
     TokenKind.COMPONENT: ("component",),
 }
+
+
+def http_route(prefix: str) -> Callable[[HttpHandler], HttpHandler]:
+    """Register a plain HTTP handler for every path under *prefix* (faults still apply)."""
+
+    def register(handler: HttpHandler) -> HttpHandler:
+        _HTTP_ROUTES[prefix] = handler
+        return handler
+
+    return register
 
 
 def route(
@@ -208,6 +228,7 @@ class Emulator:
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._chaos: dict[str, tuple[tuple[Fault, ...], float, random.Random]] = {}
         self.injected: Counter[str] = Counter()
+        self._states: dict[type[Any], Any] = {}
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -243,6 +264,13 @@ class Emulator:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    def state(self, cls: type[S]) -> S:
+        """This emulator's instance of a domain's state (``cls()``, made on first use)."""
+        found = self._states.get(cls)
+        if found is None:
+            found = self._states[cls] = cls()
+        return found
 
     @staticmethod
     def endpoints() -> dict[str, tuple[TokenKind, str]]:
@@ -411,6 +439,9 @@ class Emulator:
                 if request.transport is not None:
                     request.transport.abort()
                 raise asyncio.CancelledError  # nothing more to say on a dropped connection
+        for prefix, http_handler in _HTTP_ROUTES.items():
+            if path.startswith(prefix):
+                return await http_handler(self, request)
         route = _ROUTES.get(path)
         if route is None:
             return _json({"errcode": 40066, "errmsg": _with_rid("invalid url")}, status=404)
