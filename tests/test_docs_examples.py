@@ -138,6 +138,15 @@ async def test_observability_example(emulator: Emulator) -> None:
     assert module.metrics["wechat.tcb/getcallbackconfig.BusyError"] == 1
 
 
+async def test_any_endpoint_example(emulator: Emulator, client: wxtcb.Client) -> None:
+    """An endpoint declared by the user is sent with the client's token and decoded into its model."""
+    example = load("any_endpoint")
+    for _ in range(3):
+        await client.get_callback_config()
+    assert await example.remaining_calls(client) == 100_000 - 3
+    assert emulator.calls["cgi-bin/openapi/quota/get"] == 1
+
+
 def test_guarantees_name_tests_that_exist() -> None:
     """Each test the Guarantees page cites exists, so a promise cannot outlive its proof."""
     import ast
