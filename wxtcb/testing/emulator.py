@@ -55,6 +55,8 @@ DEMO_PUSH_TOKEN = "demopushtoken"
 DEMO_ENCODING_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 TICKET_TTL = 12 * 3600.0
+#: The daily quota the emulator reports for every API (cgi-bin/openapi/quota/get).
+DAILY_LIMIT = 100_000
 
 S = TypeVar("S")
 
@@ -564,6 +566,18 @@ class Emulator:
             "expires_in": ttl,
             "authorizer_refresh_token": authorizer.current_refresh_token,
         }
+
+    @route("cgi-bin/openapi/quota/get", TokenKind.ACCESS)
+    def _api_quota(self, call: Call) -> dict[str, Any]:
+        # https://developers.weixin.qq.com/doc/offiaccount/openApi/get_api_quota.html
+        path = call.data.get("cgi_path")
+        if not isinstance(path, str) or not path.startswith("/"):
+            return _error(76003, "invalid cgi_path")
+        if path.strip("/") not in _ROUTES:
+            return _error(76021, "cgi_path not found, please check")
+        used = self.calls[path.strip("/")]
+        quota = {"daily_limit": DAILY_LIMIT, "used": used, "remain": max(DAILY_LIMIT - used, 0)}
+        return {"errcode": 0, "errmsg": "ok", "quota": quota}
 
     @route("tcb/getcallbackconfig", TokenKind.ACCESS)
     def _get_callback_config(self, call: Call) -> dict[str, Any]:
