@@ -44,6 +44,20 @@ BUSINESS = [
     (40243, wxtcb.BadCredentialsError, 1, 1),
     (40101, wxtcb.APIError, 1, 1),
     (85088, wxtcb.APIError, 1, 1),
+    # CloudBase codes (wechat-api.md §4.1): the four transient ones are retried, the rest fail at once.
+    (-501001, wxtcb.CloudBaseBusyError, 5, 1),
+    (-501002, wxtcb.CloudBaseBusyError, 5, 1),
+    (-502011, wxtcb.CloudBaseBusyError, 5, 1),
+    (-601001, wxtcb.CloudBaseBusyError, 5, 1),
+    *[
+        (code, wxtcb.CloudBaseError, 1, 1)
+        for code in (
+            *(-501003, -501004, -501005, -501007, -501009, -501015, -501016),
+            *(-502001, -502002, -502003, -502005, -503001, -503002, -503003),
+        )
+    ],
+    (-504001, wxtcb.FunctionError, 1, 1),
+    (-504002, wxtcb.FunctionError, 1, 1),
 ]
 
 

@@ -10,7 +10,10 @@
     │   ├── IPNotAllowedError       40164, 61004: the caller's IP is not whitelisted (.ip)
     │   ├── RefreshTokenInvalidError  61023: re-sync authorizers or ask the merchant to re-authorize
     │   ├── TicketInvalidError      61005, 61006: wait for the next component_verify_ticket push
-    │   └── BadCredentialsError     40013, 40125, 40002, 40243, and 40001 from a token endpoint
+    │   ├── BadCredentialsError     40013, 40125, 40002, 40243, and 40001 from a token endpoint
+    │   └── CloudBaseError          -501xxx…-504xxx, -601xxx: CloudBase's own codes
+    │       ├── CloudBaseBusyError  -501001, -501002, -502011, -601001: transient (also a BusyError)
+    │       └── FunctionError       -504001, -504002: the cloud function failed
     ├── TicketMissingError          no component_verify_ticket has been pushed yet
     ├── TransportError              network failure, timeout, HTTP status not 200, body not JSON
     │   ├── RequestTimeout          one attempt took longer than the client's timeout
@@ -38,9 +41,12 @@ __all__ = [
     "APIError",
     "BadCredentialsError",
     "BusyError",
+    "CloudBaseBusyError",
+    "CloudBaseError",
     "CredentialStoreError",
     "DecodeError",
     "ErrcodeRule",
+    "FunctionError",
     "IPNotAllowedError",
     "InvalidRequestError",
     "InvalidSignatureError",
@@ -180,6 +186,26 @@ class BadCredentialsError(APIError):
     hint = "Check the appid and secret"
 
 
+class CloudBaseError(APIError):
+    """A CloudBase code (WeChat's CloudBase error table): resources -501xxx, database -502xxx,
+    storage -503xxx, functions -504xxx, WeChat's backend -601xxx. Not retried unless transient."""
+
+    hint = "See CloudBase's error codes: https://developers.weixin.qq.com/minigame/dev/wxcloud/reference/errcode.html"
+
+
+class CloudBaseBusyError(CloudBaseError, BusyError):
+    """CloudBase was busy or slow (-501001, -501002, -502011, -601001): transient, retried when
+    the call is idempotent (a call with effects is never resent)."""
+
+    transient = True
+
+
+class FunctionError(CloudBaseError):
+    """The cloud function could not be called (-504001) or failed while running (-504002)."""
+
+    hint = "The cloud function failed: see its logs in the CloudBase console"
+
+
 class TicketMissingError(WxTcbError):
     """No component_verify_ticket is known yet."""
 
@@ -281,6 +307,27 @@ ERRCODES: dict[int, ErrcodeRule] = {
     40125: ErrcodeRule(BadCredentialsError),
     40002: ErrcodeRule(BadCredentialsError),
     40243: ErrcodeRule(BadCredentialsError),
+    # CloudBase (wxcloud/reference/errcode); retried: the four wechat-api.md §4.1 calls transient.
+    -501001: ErrcodeRule(CloudBaseBusyError),  # cloud system error
+    -501002: ErrcodeRule(CloudBaseBusyError),  # cloud response timeout
+    -501003: ErrcodeRule(CloudBaseError),  # requests over the environment's quota
+    -501004: ErrcodeRule(CloudBaseError),  # concurrency over the environment's quota
+    -501005: ErrcodeRule(CloudBaseError),  # environment information abnormal
+    -501007: ErrcodeRule(CloudBaseError),  # parameter error
+    -501009: ErrcodeRule(CloudBaseError),  # resource invalid or missing
+    -501015: ErrcodeRule(CloudBaseError),  # read quota exhausted
+    -501016: ErrcodeRule(CloudBaseError),  # write quota exhausted
+    -502001: ErrcodeRule(CloudBaseError),  # database request failed
+    -502002: ErrcodeRule(CloudBaseError),  # invalid database command
+    -502003: ErrcodeRule(CloudBaseError),  # no permission on the database
+    -502005: ErrcodeRule(CloudBaseError),  # collection does not exist
+    -502011: ErrcodeRule(CloudBaseBusyError),  # database timeout
+    -503001: ErrcodeRule(CloudBaseError),  # storage request failed
+    -503002: ErrcodeRule(CloudBaseError),  # no permission on the file
+    -503003: ErrcodeRule(CloudBaseError),  # file does not exist
+    -504001: ErrcodeRule(FunctionError),  # function call failed
+    -504002: ErrcodeRule(FunctionError),  # function execution failed
+    -601001: ErrcodeRule(CloudBaseBusyError),  # WeChat backend error
 }
 
 _DEFAULT_RULE = ErrcodeRule(APIError)
