@@ -202,6 +202,13 @@ class CachingTokenProvider(abc.ABC):
 
         ctx.spawn(refresh())
 
+    def _landed(self, task: asyncio.Task[str]) -> None:
+        # Drop the finished fetch and the client it ran on: a provider outlives the clients that
+        # used it (a merchant's client per request), and must not keep them alive.
+        if self._inflight is task:
+            self._inflight = None
+            self._inflight_ctx = None
+
     def _running_task(self) -> asyncio.Task[str] | None:
         task = self._inflight
         if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
@@ -214,6 +221,7 @@ class CachingTokenProvider(abc.ABC):
             if task is None:
                 task = asyncio.get_running_loop().create_task(self._refresh(ctx, wait_for_others))
                 task.add_done_callback(_retrieve)
+                task.add_done_callback(self._landed)
                 self._inflight = task
                 self._inflight_ctx = ctx
             runner = self._inflight_ctx
