@@ -11,8 +11,11 @@ Content-Length, or as soon as reading it passes the limit, with `ResponseTooLarg
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import time
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Protocol
 
 import aiohttp
@@ -20,9 +23,9 @@ from yarl import URL
 
 from wxtcb.errors import InvalidRequestError, RequestTimeout, ResponseTooLarge, TransportError, WxTcbError
 from wxtcb.protocol import Request
-from wxtcb.redaction import scrub
+from wxtcb.redaction import RequestSummary, redact_text, scrub
 
-__all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "AiohttpTransport", "Transport", "check_base_url"]
+__all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "AiohttpTransport", "Download", "Transport", "check_base_url"]
 
 #: The largest answer read by default, in bytes. WeChat's answers are small; a database page of
 #: large documents may need more (``Client(max_response_size=…)``).
@@ -32,11 +35,84 @@ _MAX_RETRY_AFTER = 300.0
 
 
 class Transport(Protocol):
-    """Sends one request and returns the HTTP status and the body bytes."""
+    """Sends one request and returns the HTTP status and the body bytes.
+
+    `send_form` and `stream` reach URLs outside the API host (an object store's upload form, a
+    signed download URL): the same session, bounds and error translation, and no URL, form value
+    or *secrets* in any message.
+    """
 
     async def send(self, request: Request, *, timeout: float) -> tuple[int, bytes]: ...
 
+    async def send_form(
+        self,
+        url: str,
+        fields: Sequence[tuple[str, str]],
+        file: bytes | Path,
+        *,
+        filename: str,
+        secrets: Sequence[str],
+        timeout: float,
+    ) -> tuple[int, bytes]: ...
+
+    def stream(
+        self, url: str, *, secrets: Sequence[str], timeout: float
+    ) -> contextlib.AbstractAsyncContextManager[Download]: ...
+
     async def aclose(self) -> None: ...
+
+
+def foreign_summary(http_method: str, url: str) -> RequestSummary:
+    """A request to *url* outside the API host, safe to print: its host and path, never its query."""
+    try:
+        parsed = URL(url)
+        where = f"{parsed.host or ''}{parsed.path}"
+    except ValueError:
+        where = "(an invalid URL)"
+    return RequestSummary(http_method, where)
+
+
+def _foreign_secrets(url: str, secrets: Sequence[str]) -> list[str]:
+    """What must never be printed about a foreign request: the URL, its query values, *secrets*."""
+    found = [url, *secrets]
+    with contextlib.suppress(ValueError):
+        parsed = URL(url)
+        found.append(parsed.query_string)
+        found.extend(parsed.query.values())
+    return sorted((s for s in found if s), key=len, reverse=True)
+
+
+class Download:
+    """A streamed answer from `Transport.stream`: its status, declared length and body chunks.
+
+    Attributes:
+        status: The HTTP status.
+        length: The Content-Length, or None when the server did not declare one.
+    """
+
+    __slots__ = ("_chunks", "length", "status")
+
+    def __init__(self, status: int, length: int | None, chunks: AsyncIterator[bytes]) -> None:
+        self.status = status
+        self.length = length
+        self._chunks = chunks
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        """The body, chunk by chunk (transport failures raise `TransportError`)."""
+        return self._chunks
+
+    async def read(self, limit: int) -> bytes:
+        """The whole body, refused with `ResponseTooLarge` past *limit* bytes."""
+        if self.length is not None and self.length > limit:
+            raise ResponseTooLarge(limit, status=self.status)
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in self._chunks:
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLarge(limit, status=self.status)
+            parts.append(chunk)
+        return b"".join(parts)
 
 
 def check_base_url(base_url: str) -> str:
@@ -170,6 +246,119 @@ class AiohttpTransport:
 
     def _closed_error(self, request: Request, message: str = "the client was closed") -> TransportError:
         return TransportError(message, request=request.summary, transient=False)
+
+    def _timeout(self, timeout: float) -> aiohttp.ClientTimeout:
+        client_timeout = self._timeouts.get(timeout)
+        if client_timeout is None:
+            client_timeout = self._timeouts[timeout] = aiohttp.ClientTimeout(total=timeout)
+        return client_timeout
+
+    def _foreign_error(
+        self, exc: BaseException, summary: RequestSummary, timeout: float, hidden: Sequence[str]
+    ) -> TransportError:
+        """*exc* from a foreign request as a TransportError whose text shows no URL and no secret."""
+        if isinstance(exc, TransportError):
+            return exc
+        if isinstance(exc, TimeoutError):
+            return RequestTimeout(f"no answer within {timeout:g} s", request=summary)
+        if self._closed:
+            return TransportError("the client was closed", request=summary, transient=False)
+        if isinstance(exc, RuntimeError):
+            return TransportError("the HTTP session was closed", request=summary, transient=False)
+        text = redact_text(str(exc), hidden)
+        return TransportError(f"{type(exc).__name__}: {text}", request=summary)
+
+    def _foreign_closed(self) -> bool:
+        """Whether a RuntimeError from aiohttp means the session closed under the request."""
+        return self._closed or (self._session is not None and self._session.closed)
+
+    async def send_form(
+        self,
+        url: str,
+        fields: Sequence[tuple[str, str]],
+        file: bytes | Path,
+        *,
+        filename: str,
+        secrets: Sequence[str],
+        timeout: float,
+    ) -> tuple[int, bytes]:
+        """POST a multipart form to *url*: *fields* in order, then *file* last (streamed from disk).
+
+        The answer is read whole, bounded by ``max_response_size`` (an object store answers an
+        upload with an empty body or a short XML error).
+        """
+        summary = foreign_summary("POST", url)
+        error: WxTcbError
+        with contextlib.ExitStack() as files:
+            try:
+                session = self._session or self._open()
+                form = aiohttp.FormData(quote_fields=False)
+                for name, value in fields:
+                    form.add_field(name, value)
+                body = file if isinstance(file, bytes) else files.enter_context(file.open("rb"))
+                form.add_field("file", body, filename=filename, content_type="application/octet-stream")
+                async with session.post(
+                    url, data=form, allow_redirects=False, timeout=self._timeout(timeout)
+                ) as response:
+                    answer = Download(
+                        response.status, response.content_length, response.content.iter_chunked(65536)
+                    )
+                    return answer.status, await answer.read(self._max_size)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not self._closed or (task is not None and task.cancelling()):
+                    raise
+                error = TransportError("the client was closed", request=summary, transient=False)
+            except ResponseTooLarge as exc:
+                error = ResponseTooLarge(exc.limit, request=summary, status=exc.status)
+            except RuntimeError as exc:
+                if not self._foreign_closed():
+                    raise
+                error = self._foreign_error(exc, summary, timeout, _foreign_secrets(url, secrets))
+            except (aiohttp.ClientError, OSError, ValueError, TimeoutError, WxTcbError) as exc:
+                error = self._foreign_error(exc, summary, timeout, _foreign_secrets(url, secrets))
+        raise error
+
+    @contextlib.asynccontextmanager
+    async def stream(self, url: str, *, secrets: Sequence[str], timeout: float) -> AsyncIterator[Download]:
+        """GET *url* (redirects followed) and hand over its answer as a `Download` read on demand.
+
+        Only the transport's own failures are translated: an exception raised by the code that
+        consumes the chunks (a full disk, a size cap) passes through untouched.
+        """
+        summary = foreign_summary("GET", url)
+        error: WxTcbError | None = None
+        response: aiohttp.ClientResponse | None = None
+        try:
+            session = self._session or self._open()
+            response = await session.get(url, allow_redirects=True, timeout=self._timeout(timeout))
+        except RuntimeError as exc:
+            if not self._foreign_closed():
+                raise
+            error = self._foreign_error(exc, summary, timeout, _foreign_secrets(url, secrets))
+        except (aiohttp.ClientError, OSError, ValueError, TimeoutError, WxTcbError) as exc:
+            error = self._foreign_error(exc, summary, timeout, _foreign_secrets(url, secrets))
+        if error is not None or response is None:
+            raise error or TransportError("no answer", request=summary)
+        answer = response
+
+        async def chunks() -> AsyncIterator[bytes]:
+            failure: WxTcbError
+            try:
+                async for chunk in answer.content.iter_chunked(65536):
+                    yield chunk
+                return
+            except (aiohttp.ClientError, OSError, ValueError, TimeoutError) as exc:
+                failure = self._foreign_error(exc, summary, timeout, _foreign_secrets(url, secrets))
+            raise failure
+
+        try:
+            yield Download(answer.status, answer.content_length, chunks())
+        finally:
+            if answer.content.at_eof():
+                answer.release()
+            else:
+                answer.close()  # not read to the end: the connection cannot be reused
 
     async def _read(self, response: aiohttp.ClientResponse, request: Request) -> bytes:
         limit = self._max_size
