@@ -17,8 +17,10 @@
     ├── TicketMissingError          no component_verify_ticket has been pushed yet
     ├── TransportError              network failure, timeout, HTTP status not 200, body not JSON
     │   ├── RequestTimeout          one attempt took longer than the client's timeout
-    │   └── ResponseTooLarge        the answer exceeded the client's max_response_size (not retried)
+    │   ├── ResponseTooLarge        the answer exceeded the client's max_response_size (not retried)
+    │   └── StorageError            the object store (COS) answered an upload or download with an error
     ├── DecodeError                 JSON that does not fit the model
+    ├── PartialFailureError         some items of a batch (files to link or delete) failed
     ├── InvalidRequestError         bad input, refused before anything is sent
     ├── InvalidSignatureError       a push that does not verify (forged, replayed, foreign)
     └── CredentialStoreError        the token store failed (for example Redis is unreachable)
@@ -50,10 +52,12 @@ __all__ = [
     "IPNotAllowedError",
     "InvalidRequestError",
     "InvalidSignatureError",
+    "PartialFailureError",
     "QuotaError",
     "RefreshTokenInvalidError",
     "RequestTimeout",
     "ResponseTooLarge",
+    "StorageError",
     "TicketInvalidError",
     "TicketMissingError",
     "TokenRejectedError",
@@ -256,6 +260,50 @@ class ResponseTooLarge(TransportError):
             status=status,
             transient=False,
         )
+
+
+class StorageError(TransportError):
+    """The object store (COS) behind CloudBase storage refused an upload or a download.
+
+    COS answers errors as XML (``<Error><Code>…</Code><Message>…</Message>…``); the code and
+    message are kept, with every signature, token and signed URL the request carried masked.
+    Transient (retried, with a fresh upload or download link) for HTTP 5xx and for 403, which
+    is what an expired link gets.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: RequestSummary | None = None,
+        status: int | None = None,
+        transient: bool | None = None,
+        retry_after: float | None = None,
+        code: str = "",
+        request_id: str = "",
+    ) -> None:
+        #: COS's error code, e.g. ``"SignatureDoesNotMatch"``, ``"AccessDenied"`` ("" if none).
+        self.code = code
+        #: COS's request id, to quote to support ("" if none).
+        self.request_id = request_id
+        if transient is None:
+            transient = status is None or status >= 500 or status in (403, 408)
+        super().__init__(
+            message, request=request, status=status, transient=transient, retry_after=retry_after
+        )
+
+
+class PartialFailureError(WxTcbError):
+    """Some items of a batch failed while WeChat answered errcode 0 (per-item ``status``).
+
+    Raised only when asked for (``results.raise_for_failures()``): a batch never raises for one
+    bad item on its own.
+    """
+
+    def __init__(self, message: str, *, failed: Iterable[tuple[str, int, str]] = ()) -> None:
+        #: ``(file_id, status, errmsg)`` of each failed item, in the batch's order.
+        self.failed = tuple(failed)
+        super().__init__(message)
 
 
 class DecodeError(WxTcbError):
