@@ -6,6 +6,7 @@
     ├── APIError                    WeChat answered with errcode != 0 (errcode, errmsg, rid)
     │   ├── BusyError               -1, -1000: transient, retried by the RetryPolicy
     │   ├── TokenRejectedError      40001, 40014, 42001 (refreshed and replayed once), 41001
+    │   │   └── CloudCallPermissionError  the same codes through cloud-run's open-API service
     │   ├── QuotaError              45009, 45011: never retried
     │   ├── IPNotAllowedError       40164, 61004: the caller's IP is not whitelisted (.ip)
     │   ├── RefreshTokenInvalidError  61023: re-sync authorizers or ask the merchant to re-authorize
@@ -23,7 +24,8 @@
     ├── PartialFailureError         some items of a batch (files to link or delete) failed
     ├── InvalidRequestError         bad input, refused before anything is sent
     ├── InvalidSignatureError       a push that does not verify (forged, replayed, foreign)
-    └── CredentialStoreError        the token store failed (for example Redis is unreachable)
+    ├── CredentialStoreError        the token store failed (for example Redis is unreachable)
+    └── TokenFileError              cloud-run's cloudbase_access_token file is missing or empty
 
 Using a closed client raises `RuntimeError`: that is a programming error, not a `WxTcbError`.
 """
@@ -45,6 +47,7 @@ __all__ = [
     "BusyError",
     "CloudBaseBusyError",
     "CloudBaseError",
+    "CloudCallPermissionError",
     "CredentialStoreError",
     "DecodeError",
     "ErrcodeRule",
@@ -60,6 +63,7 @@ __all__ = [
     "StorageError",
     "TicketInvalidError",
     "TicketMissingError",
+    "TokenFileError",
     "TokenRejectedError",
     "TransportError",
     "WxTcbError",
@@ -149,6 +153,19 @@ class BusyError(APIError):
 
 class TokenRejectedError(APIError):
     """The token sent was invalid, expired or missing."""
+
+
+class CloudCallPermissionError(TokenRejectedError):
+    """A token errcode for a call sent without a token (cloud-run's open-API service adds it).
+
+    No refresh can fix it: the API is not in the cloud-call permission list, or the service
+    version was built before the open-API service was switched on.
+    """
+
+    hint = (
+        "Add the API to the cloud-call permission list (微信令牌权限配置) of the cloud-run "
+        "environment, and build a new service version after switching the open-API service on"
+    )
 
 
 class QuotaError(APIError):
@@ -324,6 +341,10 @@ class CredentialStoreError(WxTcbError):
     A write that timed out may still land when the store wakes up; every write is conditional,
     so it never replaces a newer durable credential with an older one.
     """
+
+
+class TokenFileError(WxTcbError):
+    """Cloud-run's ``cloudbase_access_token`` file is missing, unreadable or empty."""
 
 
 @attrs.frozen
