@@ -12,7 +12,13 @@ import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from wxtcb.errors import InvalidRequestError, TokenRejectedError, WxTcbError, refreshes_token
+from wxtcb.errors import (
+    CloudCallPermissionError,
+    InvalidRequestError,
+    TokenRejectedError,
+    WxTcbError,
+    refreshes_token,
+)
 from wxtcb.events import Event, Observer, TokenReplayed
 from wxtcb.methods import Method, TokenKind
 from wxtcb.protocol import build_request, check, decode, parse
@@ -76,6 +82,12 @@ class Pipeline:
         try:
             return await self.fetch(method, token, param)
         except TokenRejectedError as exc:
+            if param is None:
+                # No token was sent: what adds it (cloud-run's open-API service) refused this API,
+                # and no refresh can change that.
+                raise CloudCallPermissionError(
+                    exc.errcode, exc.errmsg, rid=exc.rid, request=exc.request
+                ) from None
             if not refreshes_token(exc):
                 raise
             rejected = exc
