@@ -25,7 +25,7 @@ import copy
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
 from wxtcb.errors import CredentialStoreError, RequestTimeout, WxTcbError, holds_fetches
@@ -331,19 +331,3 @@ def _retrieve(task: asyncio.Task[Any]) -> None:
     # background refresh failed with nobody waiting.
     if not task.cancelled() and task.exception() is not None:
         logger.debug("token refresh failed: %s", type(task.exception()).__name__)
-
-
-async def await_hook(hook: Callable[..., Awaitable[Any]] | None, *args: Any) -> None:
-    """Await a user hook; its failure is logged, never allowed to lose what was already stored.
-
-    The log names the hook's function and the exception's class only: the hook was handed a
-    credential, so its exception text (or a partial's bound arguments) may carry secrets.
-    """
-    if hook is None:
-        return
-    try:
-        await hook(*args)
-    except Exception as exc:
-        function = getattr(hook, "func", hook)  # functools.partial: name the function, not its args
-        name = getattr(function, "__qualname__", type(function).__name__)
-        logger.error("user hook %s raised %s; the stored credential is unaffected", name, type(exc).__name__)

@@ -22,7 +22,7 @@ from wxtcb.errors import CredentialStoreError, InvalidRequestError, TicketMissin
 from wxtcb.events import RefreshTokenRotated
 from wxtcb.methods import TokenKind
 from wxtcb.stores import Credential, TokenStore
-from wxtcb.tokens.base import CachingTokenProvider, TokenContext, await_hook
+from wxtcb.tokens.base import CachingTokenProvider, TokenContext
 from wxtcb.tokens.endpoints import AuthorizerTokenMethod, ComponentTokenMethod
 
 __all__ = ["AuthorizerTokenProvider", "ComponentTokenProvider", "RefreshTokenHook"]
@@ -351,3 +351,19 @@ def _kept(task: asyncio.Task[Any]) -> None:
     # The caller that awaited it got the error already, unless it was cancelled meanwhile.
     if not task.cancelled() and task.exception() is not None:
         logger.debug("storing a rotated refresh token failed: %s", type(task.exception()).__name__)
+
+
+async def await_hook(hook: Callable[..., Awaitable[Any]] | None, *args: Any) -> None:
+    """Await a user hook; its failure is logged, never allowed to lose what was already stored.
+
+    The log names the hook's function and the exception's class only: the hook was handed a
+    credential, so its exception text (or a partial's bound arguments) may carry secrets.
+    """
+    if hook is None:
+        return
+    try:
+        await hook(*args)
+    except Exception as exc:
+        function = getattr(hook, "func", hook)  # functools.partial: name the function, not its args
+        name = getattr(function, "__qualname__", type(function).__name__)
+        logger.error("user hook %s raised %s; the stored credential is unaffected", name, type(exc).__name__)
