@@ -13,9 +13,11 @@ domain's models and method objects live in its module (`wxtcb.message_push`, …
 `wxtcb.events`; push decryption in `wxtcb.push`.
 """
 
+from wxtcb import db
 from wxtcb.client import Client
 from wxtcb.errors import (
     APIError,
+    AuthorizationNotStoredError,
     BadCredentialsError,
     BusyError,
     CloudBaseBusyError,
@@ -66,6 +68,7 @@ __version__ = "0.1.0"
 __all__ = [
     "APIError",
     "AppTokenProvider",
+    "AuthorizationNotStoredError",
     "AuthorizerTokenProvider",
     "BadCredentialsError",
     "BusyError",
@@ -109,4 +112,5 @@ __all__ = [
     "TransportError",
     "WxTcbError",
     "__version__",
+    "db",
 ]

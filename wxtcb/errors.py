@@ -25,6 +25,7 @@
     ├── InvalidRequestError         bad input, refused before anything is sent
     ├── InvalidSignatureError       a push that does not verify (forged, replayed, foreign)
     ├── CredentialStoreError        the token store failed (for example Redis is unreachable)
+    │   └── AuthorizationNotStoredError  an authorization's refresh token could not be stored
     └── TokenFileError              cloud-run's cloudbase_access_token file is missing or empty
 
 Using a closed client raises `RuntimeError`: that is a programming error, not a `WxTcbError`.
@@ -43,6 +44,7 @@ from wxtcb.redaction import MAX_ERRMSG, RequestSummary, bounded, redact_text
 __all__ = [
     "ERRCODES",
     "APIError",
+    "AuthorizationNotStoredError",
     "BadCredentialsError",
     "BusyError",
     "CloudBaseBusyError",
@@ -341,6 +343,20 @@ class CredentialStoreError(WxTcbError):
     A write that timed out may still land when the store wakes up; every write is conditional,
     so it never replaces a newer durable credential with an older one.
     """
+
+
+class AuthorizationNotStoredError(CredentialStoreError):
+    """A merchant's authorization succeeded but the store did not take its refresh token.
+
+    The authorization code is spent: `authorization` holds what WeChat returned (the refresh token
+    included; it never appears in the error's text or repr). Keep it, and store it again with
+    ``provider.set_refresh_token()`` once the store is back.
+    """
+
+    def __init__(self, message: str, *, authorization: object) -> None:
+        #: The `wxtcb.authorization.AuthorizationInfo` WeChat returned.
+        self.authorization = authorization
+        super().__init__(message)
 
 
 class TokenFileError(WxTcbError):

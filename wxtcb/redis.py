@@ -229,6 +229,10 @@ class RedisTokenStore:
         )
         return _decode_credential(raw) or new
 
+    async def delete_credential(self, key: str) -> bool:
+        deleted = await self._run("delete", lambda: self._redis.delete(self._durable(key)))
+        return bool(deleted)
+
     async def clear_cache(self) -> None:
         """Delete every cached token under the prefix; durable credentials and leases stay.
 

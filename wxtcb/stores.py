@@ -85,6 +85,11 @@ class TokenStore(Protocol):
         """
         ...
 
+    async def delete_credential(self, key: str) -> bool:
+        """Forget the durable credential under *key* (a merchant revoked the platform); True if
+        there was one."""
+        ...
+
     async def clear_cache(self) -> None:
         """Drop every cached token; durable credentials stay."""
         ...
@@ -160,6 +165,9 @@ class MemoryTokenStore:
             new = Credential(new.value, current.updated_at)
         self._credentials[key] = new
         return new
+
+    async def delete_credential(self, key: str) -> bool:
+        return self._credentials.pop(key, None) is not None
 
     async def clear_cache(self) -> None:
         self._tokens.clear()
