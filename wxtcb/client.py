@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from wxtcb.environments import Environments
 from wxtcb.errors import InvalidRequestError
 from wxtcb.events import Event, Observer
 from wxtcb.message_push import GetCallbackConfig, MessagePush, SetCallbackConfig
@@ -16,6 +17,7 @@ from wxtcb.methods import Method
 from wxtcb.namespaces import endpoint, namespace
 from wxtcb.pipeline import Pipeline
 from wxtcb.retry import RetryPolicy
+from wxtcb.storage import Storage
 from wxtcb.tokens.base import TokenProvider
 from wxtcb.transport import DEFAULT_MAX_RESPONSE_SIZE, AiohttpTransport, Transport, check_base_url
 
@@ -83,6 +85,10 @@ class Client:
     message_push = namespace(MessagePush)
     get_callback_config = endpoint(GetCallbackConfig)
     set_callback_config = endpoint(SetCallbackConfig)
+    #: Files in CloudBase storage: `wxtcb.storage.Storage`.
+    storage = namespace(Storage)
+    #: CloudBase environments: `wxtcb.environments.Environments`.
+    envs = namespace(Environments)
 
     def __init__(
         self,
@@ -150,3 +156,11 @@ class Client:
         return await self._pipeline.call(method, self.provider)
 
     _send = __call__
+
+    def _engine(self) -> Pipeline:
+        """The engine behind this client, for a domain that sends more than method objects
+        (``client.storage``'s transfers); refused on a closed client like any call."""
+        if self._state is _State.CLOSED or self._pipeline.closed:
+            raise RuntimeError("this wxtcb.Client is closed; create a new one")
+        self._state = _State.OPENED
+        return self._pipeline

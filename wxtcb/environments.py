@@ -1,0 +1,216 @@
+"""Environments (环境管理), common mode: create, convert, share and inspect CloudBase environments.
+
+On every client as ``client.envs``. Each method object follows its WeChat page; where a page
+disagrees with another, the difference is noted on the class:
+
+* ``tcb/createenvandresource``: the current page takes ``type`` (always
+  ``"CreatePostpayPackage"``) and ``alias`` and answers ``envid``; an older page for the same
+  path (body ``env``, ``alias``, answer ``status``) is marked as going offline and is not modelled.
+* ``tcb/usecloudaccesstoken``: one path, two actions. The newer page marks ``open``,
+  ``api_whitelist`` and ``version`` "required" in its table and "required when action=set" in the
+  text; the older page marks them optional. ``get`` sends ``action`` and ``env`` only; ``set``
+  sends all five. ``version`` is an optimistic version: send the one ``get`` returned. Neither
+  page says which errcode a stale version gets, nor whether ``set`` answers the new version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+import attrs
+
+from wxtcb.errors import InvalidRequestError
+from wxtcb.methods import Endpoint, Method
+from wxtcb.namespaces import Namespace, endpoint
+from wxtcb.wire import wire
+
+__all__ = [
+    "CloudAccessTokenConfig",
+    "CreateEnvAndResource",
+    "CreatedEnv",
+    "EnvInfo",
+    "Environments",
+    "GetCloudAccessToken",
+    "GetEnvInfo",
+    "ModifyEnv",
+    "SetCloudAccessToken",
+    "ShareEnv",
+]
+
+_DOCS = "https://developers.weixin.qq.com/doc/oplatform/"
+
+
+def _env(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequestError("env must be a non-empty CloudBase environment id")
+
+
+def _nonempty(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequestError(f"{attribute.name} must be a non-empty string")
+
+
+def _whitelist(value: Iterable[str]) -> list[str]:
+    if isinstance(value, str | bytes):
+        raise InvalidRequestError("api_whitelist must be a list of API paths, not one string")
+    items = list(value)
+    if not all(isinstance(i, str) and i for i in items):
+        raise InvalidRequestError("api_whitelist must hold non-empty strings such as '/*'")
+    return items
+
+
+def _bool(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidRequestError(f"{attribute.name} must be True or False")
+
+
+def _version(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRequestError("version must be the whole number get_cloud_access_token returned")
+
+
+@attrs.frozen
+class CreatedEnv:
+    """What ``tcb/createenvandresource`` answers.
+
+    Attributes:
+        envid: The new environment's id.
+    """
+
+    envid: str
+
+
+@attrs.frozen
+class EnvInfo:
+    """One environment, as ``tcb/getenvinfo`` lists it.
+
+    Attributes:
+        env: The environment id.
+        alias: Its alias.
+        create_time: When it was opened (``"2019-04-04 14:10:28"``, as WeChat writes it).
+        update_time: When it last changed.
+        status: Its state, e.g. ``"NORMAL"``.
+        package_id: The product package, e.g. ``"basic"``.
+        package_name: The package's (Chinese) name.
+    """
+
+    env: str
+    alias: str = ""
+    create_time: str = ""
+    update_time: str = ""
+    status: str = ""
+    package_id: str = ""
+    package_name: str = ""
+
+
+@attrs.frozen
+class CloudAccessTokenConfig:
+    """Whether ``cloudbase_access_token`` may be used in an environment, and for which APIs.
+
+    Attributes:
+        open: The global switch (on by default, per WeChat's page).
+        api_whitelist: The API paths allowed, e.g. ``["/*"]``.
+        version: The optimistic version: pass it back to `SetCloudAccessToken`.
+    """
+
+    open: bool
+    api_whitelist: list[str] = attrs.field(factory=list)
+    version: int = 0
+
+
+@attrs.frozen
+class CreateEnvAndResource(Method[CreatedEnv]):
+    """Create a pay-as-you-go environment (``type`` is always ``"CreatePostpayPackage"``); not retried."""
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "tcb/createenvandresource",
+        idempotent=False,
+        doc=_DOCS + "en/openApi/OpenApiDoc/cloudbase-common/env-management/createEnv.html",
+    )
+
+    alias: str = attrs.field(validator=_nonempty)
+    type: str = attrs.field(default="CreatePostpayPackage", init=False)
+
+
+@attrs.frozen
+class ModifyEnv(Method[None]):
+    """Turn an environment created in Tencent Cloud's console into a mini-program environment."""
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "tcb/modifyenv", doc=_DOCS + "en/openApi/OpenApiDoc/cloudbase-common/env-management/changeTcbEnv.html"
+    )
+
+    env: str = attrs.field(validator=_env)
+
+
+@attrs.frozen
+class ShareEnv(Method[None]):
+    """Share an environment with another account (*appid*)."""
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "tcb/shareenv", doc=_DOCS + "en/openApi/OpenApiDoc/cloudbase-common/env-management/shareEnv.html"
+    )
+
+    env: str = attrs.field(validator=_env)
+    appid: str = attrs.field(validator=_nonempty)
+
+
+@attrs.frozen
+class GetEnvInfo(Method[list[EnvInfo]]):
+    """List the app's environments (only *env* when given)."""
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "tcb/getenvinfo",
+        result_key="info_list",
+        doc=_DOCS + "openApi/cloudbase-common/env-management/api_getenvinfo.html",
+    )
+
+    env: str | None = attrs.field(default=None, metadata=wire(omit_if_default=True))
+
+    def __attrs_post_init__(self) -> None:
+        if self.env is not None:
+            _env(self, attrs.fields(GetEnvInfo).env, self.env)
+
+
+@attrs.frozen
+class GetCloudAccessToken(Method[CloudAccessTokenConfig]):
+    """Read whether ``cloudbase_access_token`` is allowed in *env*, its API whitelist and version."""
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "tcb/usecloudaccesstoken",
+        doc=_DOCS + "Third-party_Platforms/2.0/api/cloudbase/common/usecloudaccesstoken.html",
+    )
+
+    env: str = attrs.field(validator=_env)
+    action: str = attrs.field(default="get", init=False)
+
+
+@attrs.frozen(kw_only=True)
+class SetCloudAccessToken(Method[None]):
+    """Replace the ``cloudbase_access_token`` switch and whitelist of *env*, at *version*
+    (the one `GetCloudAccessToken` returned: a stale version is refused by WeChat)."""
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "tcb/usecloudaccesstoken",
+        doc=_DOCS + "Third-party_Platforms/2.0/api/cloudbase/common/usecloudaccesstoken.html",
+    )
+
+    env: str = attrs.field(validator=_env)
+    open: bool = attrs.field(validator=_bool)
+    api_whitelist: list[str] = attrs.field(converter=_whitelist)
+    version: int = attrs.field(validator=_version)
+    action: str = attrs.field(default="set", init=False)
+
+
+class Environments(Namespace):
+    """``client.envs``: CloudBase environments (common mode, the app's or a merchant's token)."""
+
+    __slots__ = ()
+
+    create = endpoint(CreateEnvAndResource)
+    convert = endpoint(ModifyEnv)
+    share = endpoint(ShareEnv)
+    info = endpoint(GetEnvInfo)
+    get_cloud_access_token = endpoint(GetCloudAccessToken)
+    set_cloud_access_token = endpoint(SetCloudAccessToken)
