@@ -13,6 +13,7 @@ Run it in your tests (``async with Emulator() as emu``) or from a shell (``wxtcb
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import random
 import secrets
@@ -125,7 +126,8 @@ class Call:
     issued: _Issued | None
 
 
-Handler = Callable[["Emulator", Call], dict[str, Any]]
+#: A handler answers a dict, or (for one that awaits, such as a cloud function) an awaitable of one.
+Handler = Callable[["Emulator", Call], dict[str, Any] | Awaitable[dict[str, Any]]]
 
 
 @attrs.frozen
@@ -385,6 +387,123 @@ class Emulator:
         """How many tokens were issued and are still known (of one kind)."""
         return sum(1 for t in self._tokens.values() if kind is None or t.kind == kind)
 
+    # --- cloud functions and database ---------------------------------------------------------
+    # State and routes live in wxtcb.testing.cloudbase; these are the user-facing handles.
+
+    def add_function(self, name: str, handler: Callable[[Any], Any], *, env: str | None = None) -> None:
+        """Register a cloud function for ``tcb/invokecloudfunction`` (and delayed tasks).
+
+        *handler* is a Python callable, plain or async, that gets the decoded payload and returns
+        a JSON-able value (sent back as ``resp_data`` text). An exception in it answers -504002
+        (function execution failed). With *env*, only that environment has the function.
+        """
+        from wxtcb.testing.cloudbase import CloudBase
+
+        self.state(CloudBase).functions[(env, name)] = handler
+
+    def seed_collection(self, env: str, collection: str, docs: list[dict[str, Any]]) -> list[str]:
+        """Create *collection* in *env* if needed and store *docs* (JSON values, aware datetimes);
+        returns their ids. Test setup: no statement involved."""
+        from wxtcb.testing.cloudbase import CloudBase
+
+        return self.state(CloudBase).database.seed(env, collection, docs)
+
+    def collection_documents(self, env: str, collection: str) -> list[dict[str, Any]]:
+        """Copies of every document of *collection* in *env*, in insertion order (for assertions)."""
+        from wxtcb.testing.cloudbase import CloudBase
+
+        return self.state(CloudBase).database.documents(env, collection)
+
+    # --- third-party authorization -----------------------------------------------------------
+    # Codes and routes live in wxtcb.testing.authorization; these are the user-facing handles.
+
+    def event_push(
+        self,
+        fields: dict[str, str | int],
+        component_appid: str = DEMO_COMPONENT_APPID,
+        *,
+        token: str = DEMO_PUSH_TOKEN,
+        encoding_aes_key: str = DEMO_ENCODING_AES_KEY,
+        create_time: int | None = None,
+    ) -> tuple[bytes, dict[str, str]]:
+        """Encrypt an authorization event as WeChat pushes it: ``(body, query)`` (needs cryptography).
+
+        *fields* are the event's XML elements besides ``AppId`` and ``CreateTime``.
+        """
+        from wxtcb.push import PushCrypto
+
+        created = int(self.now()) if create_time is None else create_time
+        inner = "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items())
+        head = f"<AppId><![CDATA[{component_appid}]]></AppId><CreateTime>{created}</CreateTime>"
+        xml = f"<xml>{head}{inner}</xml>"
+        crypto = PushCrypto(token=token, encoding_aes_key=encoding_aes_key, appid=component_appid)
+        return crypto.encrypt(xml, timestamp=str(created))
+
+    async def send_push(self, url: str, body: bytes, params: dict[str, str]) -> tuple[int, str]:
+        """POST an encrypted push to *url* (a platform's event URL): ``(status, answer text)``."""
+        import aiohttp
+
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, params=params, data=body) as response,
+        ):
+            return response.status, await response.text()
+
+    async def authorize(
+        self,
+        authorizer_appid: str,
+        *,
+        component_appid: str = DEMO_COMPONENT_APPID,
+        func_info: tuple[int, ...] = (18, 49),
+        event_url: str | None = None,
+        update: bool = False,
+    ) -> str:
+        """A merchant's admin authorizes the platform: a new refresh token, an authorization code.
+
+        With *event_url*, the ``authorized`` (``updateauthorized`` with *update*) event is pushed
+        there, encrypted, as WeChat does. Returns the authorization code, valid one hour.
+        """
+        from wxtcb.testing.authorization import AUTH_CODE_TTL, AuthorizationState, Grant
+
+        state = self.state(AuthorizationState)
+        if not update or authorizer_appid not in self.authorizers:
+            # A new authorization invalidates the previous refresh token (WeChat's page says so).
+            refresh_token = "refreshtoken@@@" + secrets.token_urlsafe(24)
+            self.add_authorizer(component_appid, authorizer_appid, refresh_token)
+            state.auth_time[authorizer_appid] = int(self.now())
+        state.func_info[authorizer_appid] = tuple(func_info)
+        code = "queryauthcode@@@" + secrets.token_urlsafe(24)
+        expires = self.now() + AUTH_CODE_TTL
+        state.grants[code] = Grant(component_appid, authorizer_appid, expires, tuple(func_info))
+        if event_url is not None:
+            body, params = self.event_push(
+                {
+                    "InfoType": "updateauthorized" if update else "authorized",
+                    "AuthorizerAppid": authorizer_appid,
+                    "AuthorizationCode": code,
+                    "AuthorizationCodeExpiredTime": int(self.now()) + AUTH_CODE_TTL,
+                    "PreAuthCode": "preauthcode@@@emulated",
+                },
+                component_appid,
+            )
+            await self.send_push(event_url, body, params)
+        return code
+
+    async def unauthorize(
+        self,
+        authorizer_appid: str,
+        *,
+        component_appid: str = DEMO_COMPONENT_APPID,
+        event_url: str | None = None,
+    ) -> None:
+        """A merchant revokes the platform: its refresh tokens die; the event goes to *event_url*."""
+        self.authorizers.pop(authorizer_appid, None)
+        if event_url is not None:
+            body, params = self.event_push(
+                {"InfoType": "unauthorized", "AuthorizerAppid": authorizer_appid}, component_appid
+            )
+            await self.send_push(event_url, body, params)
+
     # --- HTTP -------------------------------------------------------------------------------
 
     async def _control_calls(self, request: web.Request) -> web.Response:
@@ -463,7 +582,10 @@ class Emulator:
             return _json({"errcode": 47001, "errmsg": _with_rid("data format error")})
         if not isinstance(data, dict) and not route.raw_body:
             return _json({"errcode": 47001, "errmsg": _with_rid("data format error")})
-        return _json(route.handler(self, Call(request, data, issued)))
+        answer = route.handler(self, Call(request, data, issued))
+        if inspect.isawaitable(answer):
+            answer = await answer
+        return _json(answer)
 
     def _issue(self, kind: str, appid: str) -> tuple[str, int]:
         token = f"{kind[:3]}_" + secrets.token_urlsafe(48)
