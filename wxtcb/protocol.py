@@ -31,7 +31,7 @@ class Request:
     the hot path does not pay for it.
     """
 
-    __slots__ = ("_summary", "body", "headers", "http_method", "method", "params", "path")
+    __slots__ = ("_summary", "body", "headers", "http_method", "method", "params", "path", "seqid")
 
     def __init__(
         self,
@@ -49,13 +49,18 @@ class Request:
         self.headers = headers
         #: The method object the request was built from (its secret fields are redacted in errors).
         self.method = method
+        #: The relay's id of the last answer (``x-openapi-seqid``), set by the transport.
+        self.seqid: str | None = None
         self._summary: RequestSummary | None = None
 
     @property
     def summary(self) -> RequestSummary:
-        if self._summary is None:
-            self._summary = RequestSummary(self.http_method, self.path, redact_params(self.params))
-        return self._summary
+        summary = self._summary
+        if summary is None or summary.seqid != self.seqid:
+            summary = self._summary = RequestSummary(
+                self.http_method, self.path, redact_params(self.params), self.seqid
+            )
+        return summary
 
     @property
     def secrets(self) -> list[str]:
@@ -200,6 +205,9 @@ def decode(data: Mapping[str, Any], method: Method[T], request: Request) -> T:
             )
         value = data[key]
     try:
+        custom = getattr(type(method), "__decode__", None)
+        if custom is not None:
+            return cast(T, custom(value))
         return cast(T, structure(value, returns, root=root))
     except DecodeError as exc:
         raise DecodeError(exc.message, request=request.summary) from None

@@ -86,15 +86,19 @@ def bounded(text: str, limit: int) -> str:
 class RequestSummary:
     """What a request was, safe to print: HTTP method, API path and redacted query parameters.
 
-    The body is never summarised: token endpoints carry secrets there.
+    The body is never summarised: token endpoints carry secrets there. *seqid* is the relay's id
+    of the request (``x-openapi-seqid`` from cloud-run's open-API service), for WeChat's support.
     """
 
     http_method: str
     path: str
     params: tuple[tuple[str, str], ...] = ()
+    seqid: str | None = None
 
     def __str__(self) -> str:
-        if not self.params:
-            return f"{self.http_method} {self.path}"
-        query = "&".join(f"{k}={v}" for k, v in self.params)
-        return f"{self.http_method} {self.path}?{query}"
+        text = f"{self.http_method} {self.path}"
+        if self.params:
+            text += "?" + "&".join(f"{k}={v}" for k, v in self.params)
+        if self.seqid:
+            text += f" (x-openapi-seqid {self.seqid})"
+        return text

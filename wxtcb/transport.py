@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -32,6 +33,8 @@ __all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "AiohttpTransport", "Download", "Transpo
 DEFAULT_MAX_RESPONSE_SIZE = 4 * 1024 * 1024
 #: Longest Retry-After honoured, in seconds; the retry budget bounds it further.
 _MAX_RETRY_AFTER = 300.0
+#: What an ``x-openapi-seqid`` (cloud-run's relay id, kept for support) may not contain.
+_SEQID_JUNK = re.compile(r"[^A-Za-z0-9._:-]")
 
 
 class Transport(Protocol):
@@ -212,6 +215,9 @@ class AiohttpTransport:
                 timeout=client_timeout,
             ) as response:
                 status = response.status
+                seqid = response.headers.get("x-openapi-seqid")
+                if seqid:
+                    request.seqid = _SEQID_JUNK.sub("", seqid)[:64] or None
                 if status == 429:
                     error = TransportError(
                         "HTTP 429 (too many requests)",
