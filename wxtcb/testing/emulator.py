@@ -19,13 +19,16 @@ import random
 import secrets
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 from aiohttp import web
 
 from wxtcb.methods import TokenKind
+
+if TYPE_CHECKING:
+    from wxtcb.testing.cloudrun import PushAnswer
 
 __all__ = [
     "DEMO_APPID",
@@ -504,6 +507,64 @@ class Emulator:
             )
             await self.send_push(event_url, body, params)
 
+    # --- cloud-run ------------------------------------------------------------------------------
+    # State and routes live in wxtcb.testing.cloudrun; these are the user-facing handles.
+
+    async def push_message(
+        self,
+        url: str,
+        message: Mapping[str, Any],
+        *,
+        xml: bool = False,
+        resend: int = 0,
+        headers: Mapping[str, str] | None = None,
+    ) -> PushAnswer:
+        """POST a push to the bot at *url* as WeChat does, then *resend* identical copies.
+
+        *message* holds wire fields (``{"MsgType": "text", "Content": "hi"}``); ``ToUserName``,
+        ``FromUserName``, ``CreateTime`` and (for messages) a fresh ``MsgId`` are filled in when
+        absent. JSON, or XML with ``xml=True``; the ``x-wx-source`` header is sent unless
+        *headers* replace it. Returns the bot's first answer, with the resends' in ``resends``.
+        """
+        from wxtcb.testing.cloudrun import push_message
+
+        return await push_message(self, url, message, xml=xml, resend=resend, headers=headers)
+
+    @property
+    def sent_messages(self) -> list[dict[str, Any]]:
+        """Bodies of the ``cgi-bin/message/custom/send`` calls, in order, each with its ``"appid"``."""
+        from wxtcb.testing.cloudrun import CloudRunState
+
+        return self.state(CloudRunState).sent
+
+    @property
+    def typing_commands(self) -> list[dict[str, Any]]:
+        """Bodies of the ``cgi-bin/message/custom/typing`` calls, in order, each with its ``"appid"``."""
+        from wxtcb.testing.cloudrun import CloudRunState
+
+        return self.state(CloudRunState).typing
+
+    def enable_open_api(self, appid: str = DEMO_APPID, *, paths: Iterable[str] | None = None) -> None:
+        """Act as cloud-run's open-API service for *appid*: a request without a token to one of
+        *paths* (every API by default: the permission list) is served as that app's; any other
+        answers 41001, as WeChat does to a request the relay passed on without a token."""
+        from wxtcb.testing.cloudrun import CloudRunState
+
+        state = self.state(CloudRunState)
+        state.open_api_appid = appid
+        state.open_api_paths = None if paths is None else frozenset(p.strip("/") for p in paths)
+
+    def issue_cloudbase_token(self, appid: str = DEMO_APPID) -> str:
+        """A cloud-call token for *appid*, as cloud-run writes to its ``cloudbase_access_token``
+        file (valid ``token_ttl`` seconds; sent as ``cloudbase_access_token=``)."""
+        return self._issue("access", appid)[0]
+
+    def _relayed(self, request: web.Request) -> _Issued | None:
+        from wxtcb.testing.cloudrun import relayed_app
+
+        appid = relayed_app(self, request.match_info["path"].strip("/"))
+        return None if appid is None else _Issued("access", appid, float("inf"))
+
     # --- HTTP -------------------------------------------------------------------------------
 
     async def _control_calls(self, request: web.Request) -> web.Response:
@@ -603,7 +664,8 @@ class Emulator:
         names = _TOKEN_PARAMS[kind]
         token = next((request.query[n] for n in names if request.query.get(n)), None)
         if not token:
-            return _error(41001, f"{names[0]} missing")
+            relayed = self._relayed(request) if kind is TokenKind.ACCESS else None
+            return relayed if relayed is not None else _error(41001, f"{names[0]} missing")
         issued = self._tokens.get(token)
         if issued is None or issued.kind not in _ISSUED_KINDS[kind]:
             return _error(40001, "invalid credential, access_token is invalid or not latest")
