@@ -49,10 +49,12 @@ def _namespace_endpoints() -> dict[str, type[Any]]:
     for name, value in vars(wxtcb.Client).items():
         if isinstance(value, namespace):
             owners.append((f"Client.{name}", value.cls))
-    for prefix, owner in owners:
+    for prefix, owner in owners:  # grows while it runs: nested namespaces (database.collections)
         for name, value in vars(owner).items():
             if isinstance(value, endpoint):
                 found[f"{prefix}.{name}"] = value.method
+            elif isinstance(value, namespace) and owner is not wxtcb.Client:
+                owners.append((f"{prefix}.{name}", value.cls))
     return found
 
 

@@ -9,9 +9,11 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from wxtcb.database import Database
 from wxtcb.environments import Environments
 from wxtcb.errors import InvalidRequestError
 from wxtcb.events import Event, Observer
+from wxtcb.functions import Functions
 from wxtcb.message_push import GetCallbackConfig, MessagePush, SetCallbackConfig
 from wxtcb.methods import Method
 from wxtcb.namespaces import endpoint, namespace
@@ -89,6 +91,10 @@ class Client:
     storage = namespace(Storage)
     #: CloudBase environments: `wxtcb.environments.Environments`.
     envs = namespace(Environments)
+    #: Cloud functions: `wxtcb.functions.Functions`.
+    functions = namespace(Functions)
+    #: The database: `wxtcb.database.Database`.
+    database = namespace(Database)
 
     def __init__(
         self,

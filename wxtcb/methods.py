@@ -72,13 +72,22 @@ class Method(Generic[T_co]):
     """Base of all method objects; subclasses are ``@attrs.frozen`` and declare ``__endpoint__``.
 
     ``__returns__`` is the generic parameter (``Method[CallbackConfig]`` returns a
-    `CallbackConfig`; ``Method[None]`` returns nothing beyond errcode).
+    `CallbackConfig`; ``Method[None]`` returns nothing beyond errcode). A class whose result the
+    converter cannot build (JSON text that may not be JSON, EJSON values) defines a static
+    ``__decode__(value)`` that turns the answer (its ``result_key`` value) into the result.
+    ``__idempotent__`` is the endpoint's `Endpoint.idempotent` unless an instance decides for
+    itself (a database update that increments is never resent; one that sets is).
     """
 
     __slots__ = ()
 
     __endpoint__: ClassVar[Endpoint]
     __returns__: ClassVar[Any] = None
+
+    @property
+    def __idempotent__(self) -> bool:
+        """Whether this call may be resent after a transient failure."""
+        return self.__endpoint__.idempotent
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -71,7 +71,7 @@ class Pipeline:
         def before_sleep(number: int, wait: float, error: BaseException) -> None:
             observer.retry(api, number, wait, error)
 
-        return await self.retry.run(attempt, retryable=endpoint.idempotent, before_sleep=before_sleep)
+        return await self.retry.run(attempt, retryable=method.__idempotent__, before_sleep=before_sleep)
 
     async def call(self, method: Method[T], provider: TokenProvider) -> T:
         wanted = method.__endpoint__.token

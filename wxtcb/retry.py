@@ -91,6 +91,9 @@ class RetryPolicy:
         try:
             return await attempt(1)
         except WxTcbError as exc:
+            if not retryable and exc.transient:
+                # The first attempt may have taken effect: say why this transient failure stands.
+                exc.message += " (not resent: the call is not idempotent and may have taken effect)"
             if not retryable or not exc.transient or self.attempts == 1:
                 raise
             pending: list[BaseException] = [exc]
