@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from wxtcb.cloudrun import CustomerService
 from wxtcb.database import Database
 from wxtcb.environments import Environments
 from wxtcb.errors import InvalidRequestError
@@ -70,7 +71,9 @@ class Client:
             `StaticTokenProvider`, or your own `TokenProvider`. A method that takes another kind
             of token is refused with `InvalidRequestError` before anything is sent.
         base_url: WeChat's API host, or an emulator's URL (`wxtcb.testing.Emulator.url`); checked
-            here (`InvalidRequestError` for one that cannot work).
+            here (`InvalidRequestError` for one that cannot work). By default the provider's
+            ``base_url`` if it has one (`OpenApiProvider`: ``http://api.weixin.qq.com``, which
+            cloud-run's open-API service relays), else ``https://api.weixin.qq.com``.
         session: An `aiohttp.ClientSession` to borrow.
         retry: What transient failures are retried (default ``RetryPolicy()``: 5 attempts in 30 s).
         timeout: Seconds each attempt may take.
@@ -91,6 +94,8 @@ class Client:
     storage = namespace(Storage)
     #: CloudBase environments: `wxtcb.environments.Environments`.
     envs = namespace(Environments)
+    #: Customer-service messages (a bot's active replies): `wxtcb.cloudrun.CustomerService`.
+    customer_service = namespace(CustomerService)
     #: Cloud functions: `wxtcb.functions.Functions`.
     functions = namespace(Functions)
     #: The database: `wxtcb.database.Database`.
@@ -100,7 +105,7 @@ class Client:
         self,
         provider: TokenProvider,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         session: aiohttp.ClientSession | None = None,
         retry: RetryPolicy | None = None,
         timeout: float = 10.0,
@@ -108,6 +113,9 @@ class Client:
         transport: Transport | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
+        if base_url is None:
+            hint = getattr(provider, "base_url", None)  # a provider that knows its host
+            base_url = hint if isinstance(hint, str) else DEFAULT_BASE_URL
         self._pipeline = _pipeline(base_url, session, retry, timeout, on_event, transport, max_response_size)
         self._owns_pipeline = True
         self.provider = provider
