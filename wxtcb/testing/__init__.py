@@ -8,6 +8,7 @@ from wxtcb.retry import RetryPolicy
 from wxtcb.testing import authorization as _authorization  # noqa: F401  (registers its emulator routes)
 from wxtcb.testing import cloudbase as _cloudbase  # noqa: F401  (registers its emulator routes)
 from wxtcb.testing import storage as _storage  # noqa: F401  (registers its emulator routes)
+from wxtcb.testing.cloudrun import DEMO_OPENID, DEMO_ORIGINAL_ID, PushAnswer  # (registers its routes)
 from wxtcb.testing.emulator import (
     DEMO_APPID,
     DEMO_AUTHORIZER_APPID,
@@ -31,6 +32,8 @@ __all__ = [
     "DEMO_COMPONENT_APPID",
     "DEMO_COMPONENT_SECRET",
     "DEMO_ENCODING_AES_KEY",
+    "DEMO_OPENID",
+    "DEMO_ORIGINAL_ID",
     "DEMO_PUSH_TOKEN",
     "DEMO_REFRESH_TOKEN",
     "DEMO_SECRET",
@@ -38,4 +41,5 @@ __all__ = [
     "INSTANT_RETRY",
     "Emulator",
     "Fault",
+    "PushAnswer",
 ]
