@@ -151,15 +151,15 @@ class CustomMiniProgramPage:
     appid: str | None = attrs.field(default=None, metadata=wire(omit_if_default=True))
 
 
-_CONTENTS = {"text": CustomText, "image": CustomImage, "link": CustomLink, "miniprogrampage": CustomMiniProgramPage}
+_CONTENTS: dict[str, type[Any]] = {
+    "text": CustomText,
+    "image": CustomImage,
+    "link": CustomLink,
+    "miniprogrampage": CustomMiniProgramPage,
+}
 
 
-def _optional(kind: type[Any]) -> Any:
-    return attrs.field(
-        default=None,
-        validator=attrs.validators.optional(attrs.validators.instance_of(kind)),
-        metadata=wire(omit_if_default=True),
-    )
+_OMIT = wire(omit_if_default=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -175,10 +175,10 @@ class SendCustomMessage(Method[None]):
     )
 
     touser: str = attrs.field()
-    text: CustomText | None = _optional(CustomText)
-    image: CustomImage | None = _optional(CustomImage)
-    link: CustomLink | None = _optional(CustomLink)
-    miniprogrampage: CustomMiniProgramPage | None = _optional(CustomMiniProgramPage)
+    text: CustomText | None = attrs.field(default=None, metadata=_OMIT)
+    image: CustomImage | None = attrs.field(default=None, metadata=_OMIT)
+    link: CustomLink | None = attrs.field(default=None, metadata=_OMIT)
+    miniprogrampage: CustomMiniProgramPage | None = attrs.field(default=None, metadata=_OMIT)
     msgtype: str = attrs.field(init=False)
 
     @touser.validator
@@ -188,8 +188,12 @@ class SendCustomMessage(Method[None]):
 
     def __attrs_post_init__(self) -> None:
         given = [name for name in _CONTENTS if getattr(self, name) is not None]
+        if len(given) == 1 and not isinstance(getattr(self, given[0]), _CONTENTS[given[0]]):
+            raise InvalidRequestError(f"{given[0]} must be a cloudrun.{_CONTENTS[given[0]].__name__}")
         if len(given) != 1:
-            raise InvalidRequestError("a customer-service message has exactly one of text, image, link, miniprogrampage")
+            raise InvalidRequestError(
+                "a customer-service message has exactly one of text, image, link, miniprogrampage"
+            )
         object.__setattr__(self, "msgtype", given[0])
 
 
@@ -256,7 +260,9 @@ class Message:
 
     def _client(self) -> Sender:
         if self._bot is None:
-            raise RuntimeError("this message did not come through a cloudrun.Bot: it has no client to reply with")
+            raise RuntimeError(
+                "this message did not come through a cloudrun.Bot: it has no client to reply with"
+            )
         return self._bot.client
 
     async def reply(self, **content: Any) -> None:
@@ -349,7 +355,10 @@ class LinkMessage(_UserMessage):
 
 @attrs.frozen(kw_only=True)
 class MiniProgramPageMessage(_UserMessage):
-    """``miniprogrampage``: a mini-program card (``Title``, ``AppId``, ``PagePath``, ``ThumbUrl``, ``ThumbMediaId``)."""
+    """``miniprogrampage``: a mini-program card.
+
+    Fields ``Title``, ``AppId``, ``PagePath``, ``ThumbUrl`` and ``ThumbMediaId``.
+    """
 
     title: str = attrs.field(default="", metadata=_w("Title"))
     app_id: str = attrs.field(default="", metadata=_w("AppId"))
@@ -463,7 +472,10 @@ def message_from_fields(fields: Mapping[str, Any]) -> Message:
     try:
         message = structure(data, cls)
     except WxTcbError:
-        message = structure({k: data[k] for k in ("ToUserName", "FromUserName", "MsgType") if isinstance(data.get(k), str)}, RawMessage)
+        message = structure(
+            {k: data[k] for k in ("ToUserName", "FromUserName", "MsgType") if isinstance(data.get(k), str)},
+            RawMessage,
+        )
     object.__setattr__(message, "raw", data)
     return message
 
@@ -634,12 +646,12 @@ class MemoryDedupe:
         now = self._clock()
         seen = self._seen
         while seen:  # drop expired keys, oldest first
-            oldest, until = next(iter(seen.items()))
-            if until > now and len(seen) < self._max:
+            oldest, expires = next(iter(seen.items()))
+            if expires > now and len(seen) < self._max:
                 break
             del seen[oldest]
-        until = seen.get(key)
-        if until is not None and until > now:
+        known = seen.get(key)
+        if known is not None and known > now:
             return False
         seen[key] = now + window
         seen.move_to_end(key)

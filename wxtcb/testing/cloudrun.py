@@ -121,7 +121,18 @@ async def push_message(
     return attrs.evolve(first, resends=tuple(again))
 
 
-_SEND_TYPES = ("text", "image", "link", "miniprogrampage", "voice", "video", "music", "news", "mpnews", "msgmenu")
+_SEND_TYPES = (
+    "text",
+    "image",
+    "link",
+    "miniprogrampage",
+    "voice",
+    "video",
+    "music",
+    "news",
+    "mpnews",
+    "msgmenu",
+)
 
 
 def _app(call: Call) -> str:
@@ -151,11 +162,10 @@ def _custom_typing(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 def relayed_app(emulator: Emulator, path: str) -> str | None:
-    """The app a tokenless request to *path* is served as, when the open-API relay is on and lets it through."""
+    """The app a tokenless request to *path* is served as (the open-API relay on and letting it through)."""
     state = emulator.state(CloudRunState)
     if state.open_api_appid is None:
         return None
     if state.open_api_paths is not None and path not in state.open_api_paths:
         return None
     return state.open_api_appid
-

@@ -87,7 +87,9 @@ class CloudbaseTokenProvider:
         try:
             st = os.stat(self.path)
         except OSError as exc:
-            raise TokenFileError(f"cannot read the cloudbase_access_token file {self.path}: {_why(exc)}") from None
+            raise TokenFileError(
+                f"cannot read the cloudbase_access_token file {self.path}: {_why(exc)}"
+            ) from None
         stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
         if self._token is None or stamp != self._stamp:
             self._token = self._read(st.st_size)
@@ -100,7 +102,9 @@ class CloudbaseTokenProvider:
         try:
             value = self.path.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise TokenFileError(f"cannot read the cloudbase_access_token file {self.path}: {_why(exc)}") from None
+            raise TokenFileError(
+                f"cannot read the cloudbase_access_token file {self.path}: {_why(exc)}"
+            ) from None
         if not value:
             raise TokenFileError(
                 f"the cloudbase_access_token file {self.path} is empty: is the service running in cloud-run?"
