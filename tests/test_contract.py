@@ -46,9 +46,10 @@ def _namespace_endpoints() -> dict[str, type[Any]]:
     """Every ``endpoint`` on the client and on each of its namespaces, by dotted name."""
     found: dict[str, type[Any]] = {}
     owners: list[tuple[str, type[Any]]] = [("Client", wxtcb.Client), ("Platform", wxtcb.Platform)]
-    for name, value in vars(wxtcb.Client).items():
-        if isinstance(value, namespace):
-            owners.append((f"Client.{name}", value.cls))
+    for owner_name, owner in (("Client", wxtcb.Client), ("Platform", wxtcb.Platform)):
+        for name, value in vars(owner).items():
+            if isinstance(value, namespace):
+                owners.append((f"{owner_name}.{name}", value.cls))
     for prefix, owner in owners:  # grows while it runs: nested namespaces (database.collections)
         for name, value in vars(owner).items():
             if isinstance(value, endpoint):

@@ -4,25 +4,68 @@ A platform acting for thousands of merchants wants one HTTP session, one pipelin
 provider and one store, and a cheap `Client` per merchant. ``platform.merchant(appid)`` is that
 client: it costs an `AuthorizerTokenProvider` and nothing more, and closing it (or cancelling its
 calls) never fails another merchant's work.
+
+The platform also runs the authorization lifecycle: `authorization_url` starts one,
+`query_auth` completes it (the refresh token is stored before it returns), `forget` ends it, and
+`resync_authorizers` recovers every merchant's refresh token from WeChat's list.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import weakref
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
 import aiohttp
+import attrs
 
+from wxtcb.authorization import (
+    MAX_AUTHORIZERS_PER_PAGE,
+    Authorization,
+    AuthorizationInfo,
+    CreatePreAuthCode,
+    GetAuthorizerList,
+    QueryAuth,
+    authorization_url,
+)
 from wxtcb.client import DEFAULT_BASE_URL, Client, _pipeline
+from wxtcb.errors import AuthorizationNotStoredError, CredentialStoreError, InvalidRequestError
 from wxtcb.events import Event
 from wxtcb.methods import Method
+from wxtcb.namespaces import namespace
 from wxtcb.retry import RetryPolicy
+from wxtcb.stores import CachedToken, Credential
 from wxtcb.tokens.component import AuthorizerTokenProvider, ComponentTokenProvider, RefreshTokenHook
 from wxtcb.transport import DEFAULT_MAX_RESPONSE_SIZE, Transport
 
-__all__ = ["Platform"]
+__all__ = ["Platform", "ResyncReport"]
+
+logger = logging.getLogger("wxtcb")
+
+#: Pauses between the tries of storing a refresh token from an authorization (three tries).
+_STORE_BACKOFF = (0.05, 0.25)
+
+
+@attrs.frozen
+class ResyncReport:
+    """What `Platform.resync_authorizers` did.
+
+    Attributes:
+        merchants: How many merchants WeChat listed.
+        updated: Appids whose stored refresh token was missing or differed, and was replaced.
+        unchanged: How many already held WeChat's token.
+        kept: Appids whose stored token changed while the list was read (a rotation, or a new
+            authorization): it is newer than the list, so it was kept.
+    """
+
+    merchants: int
+    updated: tuple[str, ...]
+    unchanged: int
+    kept: tuple[str, ...]
+
 
 T = TypeVar("T")
 
@@ -43,6 +86,9 @@ class Platform:
     ``await platform(method)`` sends a method object that takes the component token
     (``componenttcb/*``, ``cgi-bin/component/*``).
     """
+
+    #: The component-token calls of the authorization lifecycle: `wxtcb.authorization.Authorization`.
+    authorization = namespace(Authorization)
 
     def __init__(
         self,
@@ -92,6 +138,137 @@ class Platform:
     async def __call__(self, method: Method[T]) -> T:
         """Send a method object that takes the component token."""
         return await self._client(method)
+
+    _send = __call__
+
+    # --- the authorization lifecycle ------------------------------------------------------
+
+    async def authorization_url(
+        self,
+        redirect_uri: str,
+        *,
+        auth_type: int | None = 3,
+        biz_appid: str | None = None,
+        mobile: bool = False,
+    ) -> str:
+        """A fresh pre-auth code, made into the page where a merchant's admin authorizes you.
+
+        See `wxtcb.authorization.authorization_url` for the arguments. The code lives 30 minutes:
+        make a link per visit, not one for all.
+        """
+        code = await self._client(CreatePreAuthCode(self.component.appid))
+        return authorization_url(
+            self.component.appid,
+            code.pre_auth_code,
+            redirect_uri,
+            auth_type=auth_type,
+            biz_appid=biz_appid,
+            mobile=mobile,
+        )
+
+    async def query_auth(self, authorization_code: str) -> AuthorizationInfo:
+        """Complete an authorization: the merchant's refresh token is stored durably before this
+        returns, and its access token cached.
+
+        The merchant may have granted only some of the permission sets you asked for: check
+        ``info.permission_sets``.
+
+        Raises:
+            AuthorizationNotStoredError: the store did not take the refresh token after three
+                tries (a `CredentialStoreError`). ``exc.authorization`` holds what WeChat
+                returned (refresh token included, never in the error's text): keep it, the code
+                is spent.
+        """
+        info = await self._client(QueryAuth(self.component.appid, authorization_code))
+        if not info.authorizer_refresh_token:
+            # No API permissions granted: WeChat hands out no tokens; nothing to store.
+            return info
+        provider = self._provider(info.authorizer_appid)
+        await self._store_refresh_token(provider, info)
+        if info.authorizer_access_token and info.expires_in:
+            now = provider._clock()
+            token = CachedToken(info.authorizer_access_token, now + min(info.expires_in, 7200), now)
+            try:
+                await provider.store.put_token(provider.cache_key, token)
+            except CredentialStoreError:
+                logger.warning("could not cache the token of %s; fetched on first use", info.authorizer_appid)
+        return info
+
+    async def _store_refresh_token(self, provider: AuthorizerTokenProvider, info: AuthorizationInfo) -> None:
+        assert info.authorizer_refresh_token
+        for pause in (*_STORE_BACKOFF, None):
+            try:
+                await provider.set_refresh_token(info.authorizer_refresh_token)
+                return
+            except CredentialStoreError as exc:
+                if pause is None:
+                    raise AuthorizationNotStoredError(
+                        f"the refresh token of {info.authorizer_appid} from its authorization could not be "
+                        f"stored ({exc}); it is in this error's .authorization: keep it",
+                        authorization=info,
+                    ) from None
+                await asyncio.sleep(pause)
+
+    async def forget(self, authorizer_appid: str) -> None:
+        """Forget a merchant that revoked the platform: its refresh token and cached token.
+
+        Its next call raises `InvalidRequestError` (no refresh token) until it authorizes again
+        (or, given a stale seed, `RefreshTokenInvalidError` from WeChat).
+        """
+        await self._provider(authorizer_appid).forget()
+
+    async def resync_authorizers(self) -> ResyncReport:
+        """Re-read every merchant's refresh token from WeChat (``api_get_authorizer_list``) into
+        the store: the cure for a refresh token lost to 61023.
+
+        A stored token that changed while the list was being read (a rotation by a refresh, a new
+        authorization) is kept: it is at least as new as the list. Otherwise WeChat's value
+        replaces the stored one by compare-and-set on what was read, so a concurrent write is
+        never overwritten.
+        """
+        updated: list[str] = []
+        kept: list[str] = []
+        unchanged = 0
+        listed = 0
+        offset = 0
+        while True:
+            started = self.component._clock()
+            page = await self._client(
+                GetAuthorizerList(self.component.appid, offset=offset, count=MAX_AUTHORIZERS_PER_PAGE)
+            )
+            for record in page.list:
+                listed += 1
+                provider = self._provider(record.authorizer_appid)
+                stored = await provider.store.get_credential(provider.refresh_key)
+                if stored is not None and stored.value == record.refresh_token:
+                    unchanged += 1
+                    continue
+                if stored is not None and stored.updated_at >= started:
+                    kept.append(record.authorizer_appid)
+                    continue
+                new = Credential(record.refresh_token, self.component._clock())
+                if stored is None:
+                    written = await provider.store.put_credential(provider.refresh_key, new)
+                else:
+                    written = await provider.store.replace_credential(provider.refresh_key, stored.value, new)
+                if written.value == record.refresh_token:
+                    provider._release_hold()
+                    updated.append(record.authorizer_appid)
+                else:
+                    kept.append(record.authorizer_appid)
+            offset += len(page.list)
+            if not page.list or offset >= page.total_count:
+                break
+        return ResyncReport(listed, tuple(updated), unchanged, tuple(kept))
+
+    def _provider(self, authorizer_appid: str) -> AuthorizerTokenProvider:
+        if not isinstance(authorizer_appid, str) or not authorizer_appid:
+            raise InvalidRequestError("authorizer_appid must be a non-empty string")
+        provider = self._merchants.get(authorizer_appid)
+        if provider is None:
+            provider = self.component.authorizer(authorizer_appid)
+            self._merchants[authorizer_appid] = provider
+        return provider
 
     async def __aenter__(self) -> Platform:
         await self._client.__aenter__()

@@ -195,6 +195,18 @@ class AuthorizerTokenProvider(CachingTokenProvider):
             self._release_hold()
         return kept.value == refresh_token
 
+    async def forget(self) -> None:
+        """Forget this merchant: its refresh token and its cached access token (it revoked the
+        platform). Its next call has no refresh token until one is stored again."""
+        self._unsaved = None
+        await self.store.delete_credential(self.refresh_key)
+        local = self._local
+        if local is not None:
+            await self.invalidate(local.value)
+        cached = await self.store.get_token(self.cache_key)
+        if cached is not None:
+            await self.store.delete_token(self.cache_key, cached.value)
+
     async def _credential(self) -> object:
         # A fetch held after 61023 goes out again as soon as another refresh token is stored
         # (for example the hook's copy, put back with set_refresh_token on any instance); one
