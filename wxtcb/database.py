@@ -372,22 +372,38 @@ def _collection_name(_: object, __: attrs.Attribute[str], value: object) -> None
     db._name(value, "collection_name")
 
 
-def _statement(*actions: str) -> Any:
-    """A converter: a `wxtcb.db.Statement` whose action fits the endpoint, or a non-empty string."""
-    wanted = " or ".join(f"{a}()" for a in actions)
+def _statement(value: db.Statement | str, *actions: str) -> str:
+    """A `wxtcb.db.Statement` whose action fits the endpoint, or a non-empty string: its text."""
+    if isinstance(value, db.Statement):
+        if value.action not in actions:
+            wanted = " or ".join(f"{a}()" for a in actions)
+            raise InvalidRequestError(
+                f"this endpoint takes a statement ending in {wanted}, not {value.action}()"
+            )
+        return value.text
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequestError("the statement must be a wxtcb.db.Statement or a non-empty string")
+    return value
 
-    def convert(value: db.Statement | str) -> str:
-        if isinstance(value, db.Statement):
-            if value.action not in actions:
-                raise InvalidRequestError(
-                    f"this endpoint takes a statement ending in {wanted}, not {value.action}()"
-                )
-            return value.text
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidRequestError("the statement must be a wxtcb.db.Statement or a non-empty string")
-        return value
 
-    return convert
+def _get(value: db.Statement | str) -> str:
+    return _statement(value, "get")
+
+
+def _add(value: db.Statement | str) -> str:
+    return _statement(value, "add")
+
+
+def _update(value: db.Statement | str) -> str:
+    return _statement(value, "update", "set")
+
+
+def _remove(value: db.Statement | str) -> str:
+    return _statement(value, "remove")
+
+
+def _count(value: db.Statement | str) -> str:
+    return _statement(value, "count")
 
 
 def _aggregate_statement(value: str) -> str:
@@ -405,7 +421,7 @@ class DatabaseQuery(Method[QueryResult]):
     __endpoint__: ClassVar[Endpoint] = Endpoint("tcb/databasequery", doc=_DOCS + "databaseQuery.html")
 
     env: str = attrs.field(validator=_env)
-    query: str = attrs.field(converter=_statement("get"))
+    query: str = attrs.field(converter=_get)
 
     @staticmethod
     def __decode__(value: object) -> QueryResult:
@@ -421,7 +437,7 @@ class DatabaseAdd(Method[list[str]]):
     )
 
     env: str = attrs.field(validator=_env)
-    query: str = attrs.field(converter=_statement("add"))
+    query: str = attrs.field(converter=_add)
 
 
 #: Update commands whose repetition changes the result.
@@ -440,7 +456,7 @@ class DatabaseUpdate(Method[UpdateResult]):
     )
 
     env: str = attrs.field(validator=_env)
-    query: str = attrs.field(converter=_statement("update", "set"))
+    query: str = attrs.field(converter=_update)
 
     @property
     def __idempotent__(self) -> bool:
@@ -456,7 +472,7 @@ class DatabaseDelete(Method[int]):
     )
 
     env: str = attrs.field(validator=_env)
-    query: str = attrs.field(converter=_statement("remove"))
+    query: str = attrs.field(converter=_remove)
 
 
 @attrs.frozen
@@ -468,7 +484,7 @@ class DatabaseCount(Method[int]):
     )
 
     env: str = attrs.field(validator=_env)
-    query: str = attrs.field(converter=_statement("count"))
+    query: str = attrs.field(converter=_count)
 
 
 @attrs.frozen
@@ -576,7 +592,7 @@ class DatabaseMigrateExport(Method[int]):
 
     env: str = attrs.field(validator=_env)
     file_path: str = attrs.field(validator=_file_path)
-    query: str = attrs.field(converter=_statement("get"))
+    query: str = attrs.field(converter=_get)
     file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
 
 

@@ -96,3 +96,34 @@ async def platform(component: wxtcb.ComponentTokenProvider) -> None:
         config: wxtcb.CallbackConfig = await merchant.get_callback_config()
         kind: wxtcb.TokenKind = merchant.provider.token_kind
         del config, kind
+
+
+async def cloud_functions_and_database(emulator: Emulator) -> None:
+    from typing import Any
+
+    from wxtcb import db
+    from wxtcb.database import CollectionList, MigrationJob, QueryResult, UpdateResult
+
+    _ = db.command
+    emulator.add_function("login", lambda event: {"ok": True})
+    ids: list[str] = emulator.seed_collection("env", "todos", [{"title": "a"}])
+    async with wxtcb.Client(wxtcb.StaticTokenProvider("token"), base_url=emulator.url) as client:
+        value: object = await client.functions.invoke("env", "login", {"code": "x"})
+        await client.functions.add_delayed_task("env", "login", {"code": "x"}, 60)
+        q = db.collection("todos").where({"done": False, "due": _.lt(1700000000)}).order_by("due", "asc")
+        page: QueryResult = await client.database.query("env", q.limit(10).get())
+        docs: list[dict[str, Any]] = page.data
+        total: int = page.pager.total
+        added: list[str] = await client.database.add("env", db.collection("todos").add([{"title": "b"}]))
+        res: UpdateResult = await client.database.update("env", db.collection("t").where({"a": 1}).update({"n": _.inc(1)}))
+        deleted: int = await client.database.delete("env", db.collection("todos").where({"done": True}).remove())
+        counted: int = await client.database.count("env", db.collection("todos").count())
+        rows: list[dict[str, Any]] = await client.database.aggregate("env", "db.collection('t').aggregate().end()")
+        await client.database.collections.create("env", "todos")
+        listing: CollectionList = await client.database.collections.list("env", limit=10, offset=0)
+        job: MigrationJob = await client.database.wait_migration("env", 1, timeout=60)
+        async for doc in client.database.iterate("env", q, page_size=100):
+            docs.append(doc)
+        await client.database.query("env", 42)  # type: ignore[arg-type]
+        wrong: str = await client.database.count("env", "s")  # type: ignore[assignment]
+        del value, ids, total, added, res, deleted, counted, rows, listing, job, wrong
