@@ -115,10 +115,16 @@ async def cloud_functions_and_database(emulator: Emulator) -> None:
         docs: list[dict[str, Any]] = page.data
         total: int = page.pager.total
         added: list[str] = await client.database.add("env", db.collection("todos").add([{"title": "b"}]))
-        res: UpdateResult = await client.database.update("env", db.collection("t").where({"a": 1}).update({"n": _.inc(1)}))
-        deleted: int = await client.database.delete("env", db.collection("todos").where({"done": True}).remove())
+        res: UpdateResult = await client.database.update(
+            "env", db.collection("t").where({"a": 1}).update({"n": _.inc(1)})
+        )
+        deleted: int = await client.database.delete(
+            "env", db.collection("todos").where({"done": True}).remove()
+        )
         counted: int = await client.database.count("env", db.collection("todos").count())
-        rows: list[dict[str, Any]] = await client.database.aggregate("env", "db.collection('t').aggregate().end()")
+        rows: list[dict[str, Any]] = await client.database.aggregate(
+            "env", "db.collection('t').aggregate().end()"
+        )
         await client.database.collections.create("env", "todos")
         listing: CollectionList = await client.database.collections.list("env", limit=10, offset=0)
         job: MigrationJob = await client.database.wait_migration("env", 1, timeout=60)
