@@ -133,3 +133,30 @@ async def cloud_functions_and_database(emulator: Emulator) -> None:
         await client.database.query("env", 42)  # type: ignore[arg-type]
         wrong: str = await client.database.count("env", "s")  # type: ignore[assignment]
         del value, ids, total, added, res, deleted, counted, rows, listing, job, wrong
+
+
+async def storage_and_environments(emulator: Emulator) -> None:
+    from pathlib import Path
+
+    from wxtcb.environments import CloudAccessTokenConfig, CreatedEnv, EnvInfo
+    from wxtcb.storage import DeletedFile, FileLink, FileResults, QcloudToken, UploadedFile
+
+    async with wxtcb.Client(wxtcb.StaticTokenProvider("token"), base_url=emulator.url) as client:
+        f: UploadedFile = await client.storage.upload("env", "a/b.png", b"data")
+        f = await client.storage.upload("env", "a/b.png", Path("b.png"))
+        urls: FileResults[FileLink] = await client.storage.download_urls("env", [f.file_id], max_age=7200)
+        ok: bool = urls.ok and urls[0].ok
+        blob: bytes = await client.storage.download("env", f.file_id, max_size=1024)
+        size: int = await client.storage.download_to("env", f.file_id, "out.png")
+        chunks: list[bytes] = [c async for c in client.storage.iter_download("env", f.file_id)]
+        gone: FileResults[DeletedFile] = await client.storage.delete("env", [f.file_id])
+        creds: QcloudToken = await client.storage.get_qcloud_token(600)
+        created: CreatedEnv = await client.envs.create("alias")
+        infos: list[EnvInfo] = await client.envs.info()
+        access: CloudAccessTokenConfig = await client.envs.get_cloud_access_token("env")
+        await client.envs.set_cloud_access_token(
+            env="env", open=True, api_whitelist=["/*"], version=access.version
+        )
+        await client.storage.upload("env", "a", 42)  # type: ignore[arg-type]
+        wrong: str = await client.storage.download("env", f.file_id)  # type: ignore[assignment]
+        del urls, ok, blob, size, chunks, gone, creds, created, infos, wrong
