@@ -1,8 +1,9 @@
 """A third-party platform reads the push configuration of many merchants at once.
 
-One component provider is shared by every merchant's authorizer provider (so the component token
-is fetched once), one aiohttp session is shared by every client, a semaphore bounds concurrency,
-and a merchant that fails is reported without stopping the others.
+One `wxtcb.Platform` is the engine of the whole fleet: one aiohttp session, one pipeline, one
+component provider (so the component token is fetched once). Each merchant's client costs a token
+provider and nothing more; a semaphore bounds concurrency, and a merchant that fails is reported
+without stopping the others.
 
     python examples/fleet.py            # against the embedded emulator, 200 demo merchants
 """
@@ -12,17 +13,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-import aiohttp
-
 import wxtcb
 from wxtcb import testing
 
 
 async def fetch_all(
-    component: wxtcb.ComponentTokenProvider,
+    platform: wxtcb.Platform,
     merchants: Sequence[tuple[str, str]],
     *,
-    base_url: str = "https://api.weixin.qq.com",
     concurrency: int = 50,
 ) -> tuple[dict[str, wxtcb.CallbackConfig], dict[str, wxtcb.WxTcbError]]:
     """Fetch every merchant's callback configuration; returns (results, failures) by appid."""
@@ -30,17 +28,15 @@ async def fetch_all(
     failures: dict[str, wxtcb.WxTcbError] = {}
     bound = asyncio.Semaphore(concurrency)
 
-    async with aiohttp.ClientSession() as session:
+    async def one(appid: str, refresh_token: str) -> None:
+        merchant = platform.merchant(appid, refresh_token=refresh_token)
+        async with bound:
+            try:
+                results[appid] = await merchant.get_callback_config()
+            except wxtcb.WxTcbError as exc:
+                failures[appid] = exc
 
-        async def one(appid: str, refresh_token: str) -> None:
-            provider = component.authorizer(appid, refresh_token=refresh_token)
-            async with bound, wxtcb.Client(provider, base_url=base_url, session=session) as client:
-                try:
-                    results[appid] = await client.get_callback_config()
-                except wxtcb.WxTcbError as exc:
-                    failures[appid] = exc
-
-        await asyncio.gather(*(one(appid, rt) for appid, rt in merchants))
+    await asyncio.gather(*(one(appid, rt) for appid, rt in merchants))
     return results, failures
 
 
@@ -53,7 +49,8 @@ async def main(count: int = 200) -> tuple[int, int]:
         component = wxtcb.ComponentTokenProvider(
             testing.DEMO_COMPONENT_APPID, testing.DEMO_COMPONENT_SECRET, ticket=testing.DEMO_TICKET
         )
-        results, failures = await fetch_all(component, merchants, base_url=emulator.url)
+        async with wxtcb.Platform(component, base_url=emulator.url) as platform:
+            results, failures = await fetch_all(platform, merchants)
         print(f"{len(results)} merchants read, {len(failures)} failed")
         for appid, exc in sorted(failures.items()):
             print(

@@ -70,3 +70,55 @@ async def test_worker_shares_one_client_across_tasks(capsys: pytest.CaptureFixtu
     results = await load("worker").main(100)
     assert results == [True] * 100
     assert "100 jobs done with 1 token fetch" in capsys.readouterr().out
+
+
+async def test_platform_service_onboards_serves_events_and_runs_its_fleet_job(emulator: Emulator) -> None:
+    """Onboarding redirects to WeChat's page, the callback completes the authorization, the event
+    URL handles another merchant's authorization, and the nightly job reads both."""
+    from urllib.parse import parse_qs, urlsplit
+
+    import wxtcb
+    from tests.conftest import demo_component, until
+    from wxtcb.push import PushCrypto
+    from wxtcb.testing import DEMO_COMPONENT_APPID, DEMO_ENCODING_AES_KEY, DEMO_PUSH_TOKEN
+
+    example = load("platform_service")
+    crypto = PushCrypto(
+        token=DEMO_PUSH_TOKEN, encoding_aes_key=DEMO_ENCODING_AES_KEY, appid=DEMO_COMPONENT_APPID
+    )
+    async with wxtcb.Platform(demo_component(), base_url=emulator.url) as platform:
+        app = example.create_app(platform, crypto, "https://platform.example")
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            async with aiohttp.ClientSession() as session:
+                async with session.get(f"{base}/onboard", allow_redirects=False) as response:
+                    assert response.status == 302
+                    assert response.headers["Location"].startswith(
+                        "https://mp.weixin.qq.com/cgi-bin/componentloginpage?"
+                    )
+                    query = parse_qs(urlsplit(response.headers["Location"]).query)
+                    assert query["redirect_uri"] == ["https://platform.example/authorized"]
+                code = await emulator.authorize("wxmerchantweb0001", func_info=(18, 49))
+                async with session.get(f"{base}/authorized", params={"auth_code": code}) as response:
+                    assert await response.json() == {"merchant": "wxmerchantweb0001", "ready": True}
+                code = await emulator.authorize(
+                    "wxmerchantevt0001", func_info=(49,), event_url=f"{base}/wechat/component"
+                )
+            await until(lambda: emulator.calls["cgi-bin/component/api_query_auth"] == 2)
+            await app[example.EVENTS].aclose()  # the exchange pushed to the event URL has landed
+            emulator.configs["wxmerchantweb0001"] = {
+                "container_config": {
+                    "enable": True,
+                    "qbase_env": "e",
+                    "qbase_container_path": "/p",
+                    "text_mode": 1,
+                }
+            }
+            report = await example.nightly(platform)
+        finally:
+            await runner.cleanup()
+    assert report["wxmerchantweb0001"] is True
+    assert report["wxmerchantevt0001"] is False
