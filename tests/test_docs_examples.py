@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from types import ModuleType
@@ -15,11 +16,9 @@ from tests.conftest import demo_component, load_module
 from tests.redis_server import RedisServer
 from wxtcb.testing import (
     DEMO_APPID,
-    DEMO_AUTHORIZER_APPID,
     DEMO_COMPONENT_APPID,
     DEMO_ENCODING_AES_KEY,
     DEMO_PUSH_TOKEN,
-    DEMO_REFRESH_TOKEN,
     DEMO_SECRET,
     INSTANT_RETRY,
     Emulator,
@@ -87,29 +86,30 @@ async def test_errors_example_busy(
 
 
 async def test_third_party_example(emulator: Emulator) -> None:
-    """A pushed ticket reaches the platform app; the merchant's config is read with its authorizer token."""
+    """A pushed ticket and an authorization reach the platform app; the merchant's config is read."""
     from aiohttp import web
 
     module = load("third_party")
-    component = demo_component(ticket=None)
     crypto = wxtcb.push.PushCrypto(
         token=DEMO_PUSH_TOKEN, encoding_aes_key=DEMO_ENCODING_AES_KEY, appid=DEMO_COMPONENT_APPID
     )
-    runner = web.AppRunner(module.platform_app(component, crypto))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        answer = await emulator.send_ticket_push(
-            f"http://127.0.0.1:{runner.addresses[0][1]}/wechat/component"
-        )
-        assert answer == "success"
-        emulator.rotate_refresh_tokens = True
-        config = await module.merchant_config(
-            component, DEMO_AUTHORIZER_APPID, DEMO_REFRESH_TOKEN, base_url=emulator.url
-        )
-        assert config == wxtcb.CallbackConfig()
-    finally:
-        await runner.cleanup()
+    async with wxtcb.Platform(demo_component(ticket=None), base_url=emulator.url) as platform:
+        runner = web.AppRunner(module.platform_app(platform, crypto))
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/wechat/component"
+        try:
+            assert await emulator.send_ticket_push(url) == "success"
+            await emulator.authorize("wxdocsmerchant001", event_url=url)
+            provider = platform.component.authorizer("wxdocsmerchant001")
+            for _ in range(200):  # the exchange may outlive the answer; wait for it to land
+                if await provider.store.get_credential(provider.refresh_key) is not None:
+                    break
+                await asyncio.sleep(0.01)
+            config = await module.merchant_config(platform, "wxdocsmerchant001")
+            assert config == wxtcb.CallbackConfig()
+        finally:
+            await runner.cleanup()
 
 
 async def test_many_processes_example(emulator: Emulator, redis_server: RedisServer) -> None:

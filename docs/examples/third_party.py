@@ -1,30 +1,27 @@
-"""Third-party platform: record pushed tickets, and act for a merchant with its authorizer token."""
+"""Third-party platform: one engine for the fleet, the event URL, and a merchant's first call."""
 
 from aiohttp import web
 
 import wxtcb
-import wxtcb.push
-from wxtcb.webhooks import ticket_handler
+from wxtcb.authorization import AuthorizationInfo
+from wxtcb.push import PushCrypto
+from wxtcb.webhooks import AuthorizationEvents
 
 
-def platform_app(component: wxtcb.ComponentTokenProvider, crypto: wxtcb.push.PushCrypto) -> web.Application:
-    """The platform's web app: WeChat POSTs component_verify_ticket here every 10 minutes."""
+def platform_app(platform: wxtcb.Platform, crypto: PushCrypto) -> web.Application:
+    """The platform's web app: WeChat POSTs tickets and authorization events here."""
+
+    async def authorized(info: AuthorizationInfo) -> None:
+        # The refresh token is stored already; keep your own record of the merchant too.
+        print(f"{info.authorizer_appid} granted {sorted(info.permission_sets)}")
+
+    events = AuthorizationEvents(platform, crypto, on_authorized=authorized)
     app = web.Application()
-    app.router.add_post("/wechat/component", ticket_handler(component, crypto))
+    app.router.add_post("/wechat/component", events.handler)
     return app
 
 
-async def merchant_config(
-    component: wxtcb.ComponentTokenProvider,
-    authorizer_appid: str,
-    refresh_token: str,
-    *,
-    base_url: str = "https://api.weixin.qq.com",
-) -> wxtcb.CallbackConfig:
-    async def remember(appid: str, new_refresh_token: str) -> None:
-        # Already in the store; also keep it in your own database of merchants.
-        print(f"refresh token of {appid} rotated")
-
-    merchant = component.authorizer(authorizer_appid, refresh_token=refresh_token, on_refresh_token=remember)
-    async with wxtcb.Client(merchant, base_url=base_url) as client:
-        return await client.get_callback_config()
+async def merchant_config(platform: wxtcb.Platform, authorizer_appid: str) -> wxtcb.CallbackConfig:
+    # A merchant's client costs a token provider; the platform's session and pipeline serve all.
+    merchant = platform.merchant(authorizer_appid)
+    return await merchant.get_callback_config()
