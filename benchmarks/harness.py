@@ -32,6 +32,7 @@ from typing import Any
 import aiohttp
 
 import wxtcb
+from benchmarks.storage import storage_bench
 from wxtcb import testing
 from wxtcb.message_push import GetCallbackConfig
 from wxtcb.protocol import build_request, check, decode, parse
@@ -328,6 +329,7 @@ async def main(argv: list[str]) -> int:
             "stampede": await stampede(url, 1000),
             "fleet": await fleet(url, 1000 if args.quick else 10_000, 200),
             "decode": decode_bench(0.1 if args.quick else 1.0),
+            "storage": await storage_bench(url, quick=args.quick),
         }
     print(table(report))
     print(f"\nfigures written to {write_json(Path(args.json), report)}")
