@@ -13,14 +13,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from wxtcb.cli import cloudbase, emulator, message_push, storage
+from wxtcb.cli import cloudbase, cloudrun, emulator, message_push, storage
 from wxtcb.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, Parser, UsageError, credentials_parser
 from wxtcb.errors import InvalidRequestError, WxTcbError
 
 __all__ = ["main"]
 
 #: The modules whose subcommands the command has, in the order --help lists them.
-_COMMANDS = [message_push, cloudbase, storage, emulator]
+_COMMANDS = [message_push, cloudbase, storage, cloudrun, emulator]
 
 
 def _parser() -> Parser:
