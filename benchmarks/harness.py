@@ -32,6 +32,7 @@ from typing import Any
 import aiohttp
 
 import wxtcb
+from benchmarks import cloudbase
 from benchmarks.storage import storage_bench
 from wxtcb import testing
 from wxtcb.message_push import GetCallbackConfig
@@ -330,8 +331,10 @@ async def main(argv: list[str]) -> int:
             "fleet": await fleet(url, 1000 if args.quick else 10_000, 200),
             "decode": decode_bench(0.1 if args.quick else 1.0),
             "storage": await storage_bench(url, quick=args.quick),
+            "cloudbase": await cloudbase.run(args.quick),
         }
     print(table(report))
+    print(cloudbase.table(report["cloudbase"]))
     print(f"\nfigures written to {write_json(Path(args.json), report)}")
     ok = (
         report["stampede"]["cold"]["token_fetches"] == 1
