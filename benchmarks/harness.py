@@ -32,7 +32,7 @@ from typing import Any
 import aiohttp
 
 import wxtcb
-from benchmarks import cloudbase
+from benchmarks import cloudbase, cloudrun
 from benchmarks.storage import storage_bench
 from wxtcb import testing
 from wxtcb.message_push import GetCallbackConfig
@@ -299,6 +299,7 @@ def table(report: dict[str, Any]) -> str:
         f"decode: json.loads {de['json_loads_per_s']:.0f}/s, wxtcb parse+check+decode"
         f" {de['wxtcb_decode_per_s']:.0f}/s (json.loads is {de['ratio']:.2f}x faster)"
     )
+    lines.append(cloudrun.describe(report["cloudrun"]))
     return "\n".join(lines)
 
 
@@ -330,6 +331,7 @@ async def main(argv: list[str]) -> int:
             "stampede": await stampede(url, 1000),
             "fleet": await fleet(url, 1000 if args.quick else 10_000, 200),
             "decode": decode_bench(0.1 if args.quick else 1.0),
+            "cloudrun": await cloudrun.bench(args.quick),
             "storage": await storage_bench(url, quick=args.quick),
             "cloudbase": await cloudbase.run(args.quick),
         }
