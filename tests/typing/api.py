@@ -160,3 +160,37 @@ async def storage_and_environments(emulator: Emulator) -> None:
         await client.storage.upload("env", "a", 42)  # type: ignore[arg-type]
         wrong: str = await client.storage.download("env", f.file_id)  # type: ignore[assignment]
         del urls, ok, blob, size, chunks, gone, creds, created, infos, wrong
+
+
+async def cloud_run(emulator: Emulator) -> None:
+    from aiohttp import web
+
+    from wxtcb import cloudrun
+    from wxtcb.testing import PushAnswer
+
+    client = wxtcb.Client(wxtcb.OpenApiProvider())
+    file_client = wxtcb.Client(wxtcb.CloudbaseTokenProvider(path="/tmp/token"))
+    bot = cloudrun.Bot(client, public_access=True, deadline=2.0, dedupe=cloudrun.MemoryDedupe())
+
+    @bot.on_text
+    async def echo(message: cloudrun.TextMessage) -> None:
+        await message.reply_text(message.content)
+        await message.typing()
+
+    @bot.on_event("user_enter_tempsession")
+    async def hello(event: cloudrun.Event) -> cloudrun.Reply:
+        return cloudrun.TextReply("hi")
+
+    app = web.Application()
+    app.router.add_post("/wechat/push", bot.handler)
+    status, body = await bot.feed({"x-wx-source": "1"}, b"{}")
+    await client.customer_service.send(touser="o", text=cloudrun.CustomText("hi"))
+    await client.customer_service.typing("o", "Typing")
+    answer: PushAnswer = await emulator.push_message(
+        "http://127.0.0.1:1/p", {"MsgType": "text"}, xml=True, resend=1
+    )
+    emulator.enable_open_api()
+    token: str = emulator.issue_cloudbase_token()
+    await client.customer_service.send("o")  # type: ignore[call-arg]
+    await bot.aclose()
+    del status, body, answer, token, file_client
