@@ -15,7 +15,7 @@ import contextlib
 import email.utils
 import re
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -40,9 +40,9 @@ _SEQID_JUNK = re.compile(r"[^A-Za-z0-9._:-]")
 class Transport(Protocol):
     """Sends one request and returns the HTTP status and the body bytes.
 
-    `send_form` and `stream` reach URLs outside the API host (an object store's upload form, a
-    signed download URL): the same session, bounds and error translation, and no URL, form value
-    or *secrets* in any message.
+    `send_form`, `stream` and `put` reach URLs outside the API host (an object store's upload
+    form, a signed download URL, a signed PUT URL): the same session, bounds and error
+    translation, and no URL, form value, header value or *secrets* in any message.
     """
 
     async def send(self, request: Request, *, timeout: float) -> tuple[int, bytes]: ...
@@ -61,6 +61,16 @@ class Transport(Protocol):
     def stream(
         self, url: str, *, secrets: Sequence[str], timeout: float
     ) -> contextlib.AbstractAsyncContextManager[Download]: ...
+
+    async def put(
+        self,
+        url: str,
+        body: bytes | Path,
+        *,
+        headers: Mapping[str, str],
+        secrets: Sequence[str],
+        timeout: float,
+    ) -> tuple[int, bytes]: ...
 
     async def aclose(self) -> None: ...
 
@@ -323,6 +333,53 @@ class AiohttpTransport:
                 error = self._foreign_error(exc, summary, timeout, _foreign_secrets(url, secrets))
             except (aiohttp.ClientError, OSError, ValueError, TimeoutError, WxTcbError) as exc:
                 error = self._foreign_error(exc, summary, timeout, _foreign_secrets(url, secrets))
+        raise error
+
+    async def put(
+        self,
+        url: str,
+        body: bytes | Path,
+        *,
+        headers: Mapping[str, str],
+        secrets: Sequence[str],
+        timeout: float,
+    ) -> tuple[int, bytes]:
+        """PUT *body* (bytes, or a file streamed from disk) to *url* with *headers*.
+
+        For a signed object-store URL (a static website's file). The answer is read whole,
+        bounded by ``max_response_size``; header values count as secrets in every message.
+        """
+        summary = foreign_summary("PUT", url)
+        hidden = _foreign_secrets(url, [*secrets, *headers.values()])
+        error: WxTcbError
+        with contextlib.ExitStack() as files:
+            try:
+                session = self._session or self._open()
+                data = body if isinstance(body, bytes) else files.enter_context(body.open("rb"))
+                async with session.put(
+                    url,
+                    data=data,
+                    headers=dict(headers),
+                    allow_redirects=False,
+                    timeout=self._timeout(timeout),
+                ) as response:
+                    answer = Download(
+                        response.status, response.content_length, response.content.iter_chunked(65536)
+                    )
+                    return answer.status, await answer.read(self._max_size)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not self._closed or (task is not None and task.cancelling()):
+                    raise
+                error = TransportError("the client was closed", request=summary, transient=False)
+            except ResponseTooLarge as exc:
+                error = ResponseTooLarge(exc.limit, request=summary, status=exc.status)
+            except RuntimeError as exc:
+                if not self._foreign_closed():
+                    raise
+                error = self._foreign_error(exc, summary, timeout, hidden)
+            except (aiohttp.ClientError, OSError, ValueError, TimeoutError, WxTcbError) as exc:
+                error = self._foreign_error(exc, summary, timeout, hidden)
         raise error
 
     @contextlib.asynccontextmanager
