@@ -13,7 +13,7 @@ domain's models and method objects live in its module (`wxtcb.message_push`, …
 `wxtcb.events`; push decryption in `wxtcb.push`.
 """
 
-from wxtcb import db
+from wxtcb import db  # noqa: F401  (``from wxtcb import db``: a module, so not in __all__)
 from wxtcb.client import Client
 from wxtcb.errors import (
     APIError,
@@ -112,5 +112,4 @@ __all__ = [
     "TransportError",
     "WxTcbError",
     "__version__",
-    "db",
 ]
