@@ -31,6 +31,7 @@ from wxtcb.authorization import (
     QueryAuth,
     authorization_url,
 )
+from wxtcb.batch import Batch
 from wxtcb.client import DEFAULT_BASE_URL, Client, _pipeline
 from wxtcb.errors import AuthorizationNotStoredError, CredentialStoreError, InvalidRequestError
 from wxtcb.events import Event
@@ -89,6 +90,8 @@ class Platform:
 
     #: The component-token calls of the authorization lifecycle: `wxtcb.authorization.Authorization`.
     authorization = namespace(Authorization)
+    #: CloudBase batch mode (``componenttcb/*``): `wxtcb.batch.Batch`.
+    batch = namespace(Batch)
 
     def __init__(
         self,

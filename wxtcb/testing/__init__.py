@@ -6,6 +6,7 @@ installed) adds the ``wxtcb_emulator`` and ``wxtcb_client`` fixtures.
 
 from wxtcb.retry import RetryPolicy
 from wxtcb.testing import authorization as _authorization  # noqa: F401  (registers its emulator routes)
+from wxtcb.testing import batch as _batch  # noqa: F401  (registers its emulator routes)
 from wxtcb.testing import cloudbase as _cloudbase  # noqa: F401  (registers its emulator routes)
 from wxtcb.testing import storage as _storage  # noqa: F401  (registers its emulator routes)
 from wxtcb.testing.cloudrun import DEMO_OPENID, DEMO_ORIGINAL_ID, PushAnswer  # (registers its routes)
