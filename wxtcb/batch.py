@@ -1042,7 +1042,7 @@ class StaticHosting(Namespace):
         size = storage._size(source)
         engine = _engine_of(self._send)
         limit = engine.timeout if timeout is None else timeout
-        runner = storage.Storage(self._send)
+        runner = storage.Storage(_BatchSender(self._send).send)
 
         async def attempt(_: int) -> int:
             link: StaticUploadLink = await runner._link(method)
