@@ -194,3 +194,33 @@ async def cloud_run(emulator: Emulator) -> None:
     await client.customer_service.send("o")  # type: ignore[call-arg]
     await bot.aclose()
     del status, body, answer, token, file_client
+
+
+async def batch_mode(emulator: Emulator) -> None:
+    from wxtcb import db
+    from wxtcb.batch import (
+        BatchEnvInfo,
+        CreatedBatchEnv,
+        EnvRelations,
+        ShareResult,
+        ShareTarget,
+        StaticUploadLink,
+    )
+    from wxtcb.database import QueryResult
+    from wxtcb.storage import UploadedFile
+
+    component = wxtcb.ComponentTokenProvider("wxc", "secret", ticket="t")
+    async with wxtcb.Platform(component, base_url=emulator.url) as platform:
+        created: CreatedBatchEnv = await platform.batch.create_env("shop")
+        ready: BatchEnvInfo = await platform.batch.wait_env_ready(created.env, interval=0, timeout=1.0)
+        envs: list[BatchEnvInfo] = await platform.batch.describe_envs()
+        share: ShareResult = await platform.batch.share_env([ShareTarget(created.env, ["wx1"])])
+        rel: EnvRelations = await platform.batch.get_env_ids(["wx1"], source_type=1)
+        ids: list[str] = await platform.batch.database.insert(created.env, db.collection("a").add([{"x": 1}]))
+        page: QueryResult = await platform.batch.database.query(created.env, db.collection("a").get())
+        up: UploadedFile = await platform.batch.storage.upload(created.env, "a.txt", b"x")
+        link: StaticUploadLink = await platform.batch.static.get_upload_link(created.env, "index.html")
+        size: int = await platform.batch.static.upload(created.env, "index.html", b"x")
+        await platform.batch.create_env(42)  # type: ignore[arg-type]
+        wrong: str = await platform.batch.describe_envs()  # type: ignore[assignment]
+        del ready, envs, share, rel, ids, page, up, link, size, wrong
