@@ -487,6 +487,10 @@ def _sample(cls: type[BaseException]) -> BaseException:
         return cls("wxcomponent")
     if cls is wxtcb.ResponseTooLarge:
         return cls(1024, request=summary, status=200)
+    if cls is wxtcb.AuthorizationNotStoredError:
+        from wxtcb.authorization import AuthorizationInfo
+
+        return cls("store down", authorization=AuthorizationInfo("wxm", "token", 7200, "refresh"))
     if issubclass(cls, wxtcb.TransportError):
         return cls("boom", request=summary, status=502, retry_after=1.5)
     return cls("something went wrong")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from tests.contract import Row
 from wxtcb.environments import (
     CloudAccessTokenConfig,
-    CreateEnvAndResource,
     CreatedEnv,
+    CreateEnvAndResource,
     EnvInfo,
     GetCloudAccessToken,
     GetEnvInfo,
