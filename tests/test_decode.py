@@ -156,3 +156,23 @@ async def test_decode_error_never_repeats_a_value() -> None:
     with pytest.raises(wxtcb.DecodeError) as info:
         structure({"access_token": 12345678901234, "expires_in": 7200}, wxtcb.tokens.endpoints.AccessToken)
     assert "12345678901234" not in str(info.value)
+
+
+def test_to_wire_and_from_wire_round_trip_with_wire_names() -> None:
+    """Models go to and from the wire's JSON names through the one converter, not attrs.asdict's."""
+    from wxtcb.converter import from_wire, to_wire
+
+    config = wxtcb.CallbackConfig(
+        function_config=wxtcb.FunctionConfig(callbacks=[wxtcb.FunctionCallback("text", "", "env", "fn")]),
+        container_config=wxtcb.ContainerConfig(True, "env", "/p", wxtcb.TextMode.XML),
+    )
+    wire = to_wire(config)
+    assert wire["function_config"]["callbacks"][0]["msgType"] == "text"
+    assert wire["function_config"]["callbacks"][0]["functionName"] == "fn"
+    assert wire["container_config"]["text_mode"] == 2
+    assert from_wire(wire, wxtcb.CallbackConfig) == config
+    with pytest.raises(wxtcb.DecodeError, match=r"\$\.function_config\.callbacks\[0\]\.functionName"):
+        from_wire(
+            {"function_config": {"callbacks": [{"msgType": "x", "event": "", "env": "e"}]}},
+            wxtcb.CallbackConfig,
+        )

@@ -28,7 +28,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from wxtcb.errors import DecodeError
 from wxtcb.wire import wire_name, wire_of
 
-__all__ = ["converter", "make_converter", "structure", "unstructure"]
+__all__ = ["converter", "from_wire", "make_converter", "structure", "to_wire", "unstructure"]
 
 T = TypeVar("T")
 
@@ -180,6 +180,17 @@ def structure(data: object, cls: type[T], *, conv: cattrs.Converter = converter,
 def unstructure(obj: object) -> Any:
     """Turn a model (or a method object's body fields) into wire-format JSON data."""
     return converter.unstructure(obj)
+
+
+def to_wire(model: object) -> Any:
+    """A model as WeChat's JSON has it (``msgType``, ``functionName``…, enums as numbers), ready
+    for ``json.dumps``: what `attrs.asdict` is not (it keeps the Python names)."""
+    return converter.unstructure(model)
+
+
+def from_wire(data: object, cls: type[T]) -> T:
+    """A model from JSON shaped as WeChat sends it; `DecodeError` names the wire key that does not fit."""
+    return structure(data, cls)
 
 
 def _describe(exc: BaseException, path: str) -> list[str]:
