@@ -587,6 +587,10 @@ class Emulator:
             self.fault(data["path"], Fault(**data["fault"]), times=int(data.get("times", 1)))
         elif action == "clear-faults":
             self.clear_faults()
+        elif action == "configs":
+            # {"appid": ..., "config": {...}}: an app's getcallbackconfig data, kept as sent
+            # (odd keys and unknown fields included), as WeChat's own answers come.
+            self.configs[data.get("appid", DEMO_APPID)] = dict(data["config"])
         elif action == "authorizers":
             # {"component_appid": ..., "authorizers": [[appid, refresh_token], ...]}
             for appid, refresh_token in data["authorizers"]:
