@@ -224,3 +224,17 @@ async def test_wrong_token_kind_is_refused_before_io(platform: wxtcb.Platform, e
         with pytest.raises(InvalidRequestError):
             await client(DescribeEnvs())
     assert sum(emulator.calls.values()) == 0
+
+
+async def test_modify_env_takes_either_token_on_its_one_path(
+    platform: wxtcb.Platform, emulator: Emulator
+) -> None:
+    """tcb/modifyenv: the platform sends it with the component token (batch mode), a merchant with
+    its own token (common mode); the emulator takes both kinds on the one path."""
+    await platform.batch.modify_env("console-env-0001")
+    merchant = platform.merchant(DEMO_AUTHORIZER_APPID, refresh_token=DEMO_REFRESH_TOKEN)
+    await merchant.envs.convert("console-env-0002")
+    assert emulator.calls["tcb/modifyenv"] == 2
+    with pytest.raises(InvalidRequestError):
+        await merchant(wxtcb.batch.BatchModifyEnv("console-env-0003"))
+    assert emulator.calls["tcb/modifyenv"] == 2

@@ -88,7 +88,9 @@ def test_answer(row: Row) -> None:
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.path)
 def test_emulator_serves_the_endpoint(row: Row) -> None:
     """The emulator answers the path, checking the same token kind and HTTP method."""
-    assert Emulator.endpoints()[row.path] == (row.token, row.method.__endpoint__.http_method)
+    kinds, http_method = Emulator.endpoints()[row.path]
+    assert row.token in kinds
+    assert http_method == row.method.__endpoint__.http_method
 
 
 def test_every_method_object_has_a_row() -> None:

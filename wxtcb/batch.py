@@ -129,6 +129,7 @@ __all__ = [
     "BatchEnvInfo",
     "BatchGetEnvId",
     "BatchMigrationState",
+    "BatchModifyEnv",
     "BatchShareEnv",
     "BatchStorage",
     "BatchUploadFile",
@@ -472,6 +473,23 @@ class CreateEnv(Method[CreatedBatchEnv]):
 
     alias: str = attrs.field(validator=_alias)
     env_type: str = attrs.field(default="run", init=False, metadata=wire("EnvType"))
+
+
+@attrs.frozen
+class BatchModifyEnv(Method[None]):
+    """Turn an environment created in Tencent Cloud's console into a mini-program environment.
+
+    Batch mode has no ``componenttcb/`` path for it: WeChat's page documents ``tcb/modifyenv``
+    called with the component token.
+    """
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "tcb/modifyenv",
+        token=TokenKind.COMPONENT,
+        doc=_DOCS + "en/openApi/OpenApiDoc/cloudbase-common/env-management/changeTcbEnv.html",
+    )
+
+    env: str = attrs.field(validator=_env)
 
 
 @attrs.frozen
@@ -1081,6 +1099,7 @@ class Batch(Namespace):
     describe_envs = endpoint(DescribeEnvs)
     get_env_ids = endpoint(BatchGetEnvId)
     share_env = endpoint(BatchShareEnv)
+    modify_env = endpoint(BatchModifyEnv)
     upload_functions = endpoint(BatchUploadScf)
     #: Records, collections and migrations: `BatchDatabase`.
     database = namespace(BatchDatabase)

@@ -28,6 +28,7 @@ from wxtcb.batch import (
     BatchEnvInfo,
     BatchGetEnvId,
     BatchMigrationState,
+    BatchModifyEnv,
     BatchShareEnv,
     BatchUploadFile,
     BatchUploadScf,
@@ -76,6 +77,13 @@ def row(
 
 
 ROWS = [
+    row(
+        BatchModifyEnv("test-env-6gni9ity244a6ea3"),
+        "tcb/modifyenv",
+        {"env": "test-env-6gni9ity244a6ea3"},
+        {"errcode": 0, "errmsg": "ok"},
+        None,
+    ),
     row(
         CreateEnv("mytestenv"),
         "componenttcb/createenv",

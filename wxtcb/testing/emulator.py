@@ -136,7 +136,8 @@ Handler = Callable[["Emulator", Call], dict[str, Any] | Awaitable[dict[str, Any]
 @attrs.frozen
 class _Route:
     handler: Handler
-    token: TokenKind
+    #: The kinds of token the endpoint takes (a few take either: tcb/modifyenv in batch mode).
+    tokens: tuple[TokenKind, ...]
     http_method: str
     raw_body: bool
 
@@ -173,13 +174,19 @@ def http_route(prefix: str) -> Callable[[HttpHandler], HttpHandler]:
 
 
 def route(
-    path: str, token: TokenKind, *, http_method: str = "POST", raw_body: bool = False
+    path: str,
+    token: TokenKind | tuple[TokenKind, ...],
+    *,
+    http_method: str = "POST",
+    raw_body: bool = False,
 ) -> Callable[[Handler], Handler]:
-    """Register an emulated endpoint: the request's method and token (of *token*'s kind) are
-    checked before the handler runs, so a stateless endpoint is one small function."""
+    """Register an emulated endpoint: the request's method and token (of *token*'s kind, or one
+    of several kinds) are checked before the handler runs, so a stateless endpoint is one small
+    function."""
+    tokens = token if isinstance(token, tuple) else (token,)
 
     def register(handler: Handler) -> Handler:
-        _ROUTES[path] = _Route(handler, token, http_method, raw_body)
+        _ROUTES[path] = _Route(handler, tokens, http_method, raw_body)
         return handler
 
     return register
@@ -280,9 +287,9 @@ class Emulator:
         return found
 
     @staticmethod
-    def endpoints() -> dict[str, tuple[TokenKind, str]]:
-        """Every emulated WeChat path, with the token kind it checks and its HTTP method."""
-        return {path: (r.token, r.http_method) for path, r in sorted(_ROUTES.items())}
+    def endpoints() -> dict[str, tuple[tuple[TokenKind, ...], str]]:
+        """Every emulated WeChat path, with the token kinds it takes and its HTTP method."""
+        return {path: (r.tokens, r.http_method) for path, r in sorted(_ROUTES.items())}
 
     # --- state ------------------------------------------------------------------------------
 
@@ -635,8 +642,8 @@ class Emulator:
             errcode = 43002 if route.http_method == "POST" else 43001
             return _json(_error(errcode, f"require {route.http_method} method"))
         issued = None
-        if route.token is not TokenKind.NONE:
-            checked = self._check_token(request, route.token)
+        if TokenKind.NONE not in route.tokens:
+            checked = self._check_token(request, route.tokens)
             if isinstance(checked, dict):
                 return _json(checked)
             issued = checked
@@ -664,14 +671,14 @@ class Emulator:
                 issued.expires_at = min(issued.expires_at, deadline)
         return self._issue(kind, appid)
 
-    def _check_token(self, request: web.Request, kind: TokenKind) -> _Issued | dict[str, Any]:
-        names = _TOKEN_PARAMS[kind]
+    def _check_token(self, request: web.Request, kinds: tuple[TokenKind, ...]) -> _Issued | dict[str, Any]:
+        names = [n for kind in kinds for n in _TOKEN_PARAMS[kind]]
         token = next((request.query[n] for n in names if request.query.get(n)), None)
         if not token:
-            relayed = self._relayed(request) if kind is TokenKind.ACCESS else None
+            relayed = self._relayed(request) if TokenKind.ACCESS in kinds else None
             return relayed if relayed is not None else _error(41001, f"{names[0]} missing")
         issued = self._tokens.get(token)
-        if issued is None or issued.kind not in _ISSUED_KINDS[kind]:
+        if issued is None or not any(issued.kind in _ISSUED_KINDS[kind] for kind in kinds):
             return _error(40001, "invalid credential, access_token is invalid or not latest")
         if issued.expires_at <= self.now():
             return _error(42001, "access_token expired")

@@ -299,7 +299,8 @@ def _create_env(emulator: Emulator, call: Call) -> dict[str, Any]:
     return {"errcode": 0, "errmsg": "ok", "envid": env}
 
 
-@route("tcb/modifyenv", TokenKind.ACCESS)
+# Batch mode converts an environment with the platform's component token on the same path.
+@route("tcb/modifyenv", (TokenKind.ACCESS, TokenKind.COMPONENT))
 def _modify_env(emulator: Emulator, call: Call) -> dict[str, Any]:
     env = call.data.get("env")
     if not isinstance(env, str) or not env:
