@@ -49,14 +49,23 @@ __all__ = [
 
 #: Demo credentials every emulator knows (public: they open nothing but the emulator).
 DEMO_APPID = "wxdemo0000000001"
+"""The demo mini program's appid (``wxtcb emulator`` and the fixtures act as it)."""
 DEMO_SECRET = "demo-app-secret-0000000000000001"
+"""The demo mini program's AppSecret."""
 DEMO_COMPONENT_APPID = "wxcomponentdemo01"
+"""The demo third-party platform's appid."""
 DEMO_COMPONENT_SECRET = "demo-component-secret-000000001"
+"""The demo third-party platform's secret."""
 DEMO_TICKET = "ticket@@@demo-component-verify-ticket"
+"""A ``component_verify_ticket`` the emulator accepts for the demo platform, without expiry."""
 DEMO_AUTHORIZER_APPID = "wxmerchantdemo001"
+"""The demo merchant, authorized to the demo platform."""
 DEMO_REFRESH_TOKEN = "refreshtoken@@@demo-merchant-0001"
+"""The demo merchant's ``authorizer_refresh_token``."""
 DEMO_PUSH_TOKEN = "demopushtoken"
+"""The demo platform's push token (message verification), for `wxtcb.push.PushCrypto`."""
 DEMO_ENCODING_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+"""The demo platform's EncodingAESKey (43 characters), for `wxtcb.push.PushCrypto`."""
 
 TICKET_TTL = 12 * 3600.0
 #: The daily quota the emulator reports for every API (cgi-bin/openapi/quota/get).
@@ -67,7 +76,16 @@ S = TypeVar("S")
 
 @attrs.frozen
 class Fault:
-    """Something that goes wrong on one request. Build with the class methods."""
+    """Something that goes wrong on one request. Build with the class methods.
+
+    Attributes:
+        kind: ``"errcode"``, ``"http"``, ``"latency"``, ``"hang"`` or ``"reset"``.
+        errcode: The errcode answered (``kind="errcode"``).
+        errmsg: The errmsg answered, to which the emulator appends a ``rid`` as WeChat does.
+        status: The HTTP status answered (``kind="http"``).
+        body: The exact body answered (``kind="http"``).
+        delay: Seconds to wait before answering.
+    """
 
     kind: str
     errcode: int = 0
@@ -120,12 +138,16 @@ class Fault:
 
 @attrs.frozen
 class Call:
-    """One request to an emulated endpoint, as its handler sees it."""
+    """One request to an emulated endpoint, as its handler sees it.
+
+    Attributes:
+        request: The aiohttp request.
+        data: The JSON body (an object; ``{}`` when there is none).
+        issued: The token the request carried, when the endpoint takes one (already checked).
+    """
 
     request: web.Request
-    #: The JSON body (an object; ``{}`` when there is none).
     data: Any
-    #: The token the request carried, when the endpoint takes one (already checked).
     issued: _Issued | None
 
 
@@ -207,7 +229,46 @@ class _Authorizer:
 
 
 class Emulator:
-    """WeChat's token and tcb message-push endpoints on a free loopback port.
+    """WeChat's endpoints on a free loopback port, for tests and demos.
+
+    ``async with Emulator() as emulator`` serves it on ``127.0.0.1`` (a free port); point a
+    client at `url`. It knows the demo app, the demo platform and its demo merchant
+    (``wxtcb.testing.DEMO_*``); add your own with `add_app`, `add_component` and
+    `add_authorizer`, or authorize a merchant the way WeChat does with `authorize`.
+
+    Faults: `fault` makes the next requests to a path fail in order; `chaos` makes every request
+    to a path fail at random from then on (`injected` counts what it injected); `clear_faults`
+    stops both. `calls` counts requests per path; `expire_tokens`, `revoke_tokens` and `advance`
+    move WeChat's side of time.
+
+    Control routes, for a program in another process (``wxtcb emulator``): ``GET
+    /_emulator/calls`` answers `calls` as JSON; ``POST /_emulator/<action>`` with a JSON body
+    runs one action and answers ``{"ok": true}``:
+
+    | action | body | does |
+    |---|---|---|
+    | ``expire`` | — | `expire_tokens` |
+    | ``revoke`` | — | `revoke_tokens` |
+    | ``reset-calls`` | — | clears `calls` |
+    | ``advance`` | ``{"seconds": 7200}`` | `advance` |
+    | ``fault`` | ``{"path": …, "fault": {"kind": "errcode", "errcode": -1}, "times": 1}`` | `fault` (the fault's fields as in `Fault`) |
+    | ``clear-faults`` | — | `clear_faults` |
+    | ``configs`` | ``{"appid": …, "config": {…}}`` | stores an app's ``getcallbackconfig`` data as sent |
+    | ``authorizers`` | ``{"component_appid": …, "authorizers": [[appid, refresh_token], …]}`` | `add_authorizer` for each |
+
+    Attributes:
+        url: The base URL once started (``http://127.0.0.1:<port>``); ``""`` before.
+        app: The aiohttp application (serve it yourself if you need another runner).
+        calls: Requests per WeChat path (``"tcb/getcallbackconfig"``), counted before faults.
+        injected: What `chaos` injected, by ``"<kind>:<errcode or status>"``.
+        apps: Known apps: appid to AppSecret.
+        components: Known third-party platforms: appid to secret.
+        tickets: Each platform's current ``component_verify_ticket`` and its expiry.
+        authorizers: Known merchants by appid (their platform and refresh tokens).
+        configs: Each app's message-push configuration, as ``getcallbackconfig`` answers it.
+        token_ttl: ``expires_in`` of issued tokens.
+        grace: How long a replaced token stays valid.
+        rotate_refresh_tokens: Whether every authorizer token fetch rotates the refresh token.
 
     Args:
         token_ttl: ``expires_in`` of issued tokens, in seconds.
@@ -267,6 +328,7 @@ class Emulator:
         return self.url
 
     async def close(self) -> None:
+        """Stop serving; requests still hanging (`Fault.hang`) end."""
         self._closing.set()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -294,6 +356,7 @@ class Emulator:
     # --- state ------------------------------------------------------------------------------
 
     def now(self) -> float:
+        """The emulator's clock: *clock* plus what `advance` added."""
         return self._clock() + self._offset
 
     def advance(self, seconds: float) -> None:
@@ -301,9 +364,11 @@ class Emulator:
         self._offset += seconds
 
     def add_app(self, appid: str, secret: str) -> None:
+        """Know one more mini program: ``stable_token`` and ``cgi-bin/token`` accept its secret."""
         self.apps[appid] = secret
 
     def add_component(self, component_appid: str, secret: str, ticket: str | None = None) -> None:
+        """Know one more third-party platform, with a ticket valid 12 hours if *ticket* is given."""
         self.components[component_appid] = secret
         if ticket is not None:
             self.tickets[component_appid] = (ticket, self.now() + TICKET_TTL)
@@ -353,6 +418,11 @@ class Emulator:
             return await response.text()
 
     def add_authorizer(self, component_appid: str, authorizer_appid: str, refresh_token: str) -> None:
+        """Know a merchant already authorized to *component_appid*, with this refresh token.
+
+        To go through the authorization itself (pre-auth code, ``query_auth``, the event push),
+        use `authorize`.
+        """
         self.authorizers[authorizer_appid] = _Authorizer(
             component_appid, {refresh_token: float("inf")}, refresh_token
         )
@@ -367,13 +437,16 @@ class Emulator:
             self._faults[path.strip("/")].extend(faults)
 
     def clear_faults(self) -> None:
+        """Drop every pending `fault` and stop every `chaos`."""
         self._faults.clear()
         self._chaos.clear()
 
     def chaos(self, path: str, faults: Sequence[Fault], *, probability: float, seed: int = 0) -> None:
         """From now on, each request to *path* meets one of *faults* (uniformly) with *probability*.
 
-        ``injected`` counts what was injected, by fault kind and errcode.
+        Faults queued with `fault` come first. `injected` counts what was injected, by fault kind
+        and errcode or status (``"errcode:-1"``, ``"http:502"``); *seed* makes a run repeatable.
+        `clear_faults` stops it.
         """
         self._chaos[path.strip("/")] = (tuple(faults), probability, random.Random(seed))
 
