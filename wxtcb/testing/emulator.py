@@ -245,16 +245,15 @@ class Emulator:
     /_emulator/calls`` answers `calls` as JSON; ``POST /_emulator/<action>`` with a JSON body
     runs one action and answers ``{"ok": true}``:
 
-    | action | body | does |
-    |---|---|---|
-    | ``expire`` | — | `expire_tokens` |
-    | ``revoke`` | — | `revoke_tokens` |
-    | ``reset-calls`` | — | clears `calls` |
-    | ``advance`` | ``{"seconds": 7200}`` | `advance` |
-    | ``fault`` | ``{"path": …, "fault": {"kind": "errcode", "errcode": -1}, "times": 1}`` | `fault` (the fault's fields as in `Fault`) |
-    | ``clear-faults`` | — | `clear_faults` |
-    | ``configs`` | ``{"appid": …, "config": {…}}`` | stores an app's ``getcallbackconfig`` data as sent |
-    | ``authorizers`` | ``{"component_appid": …, "authorizers": [[appid, refresh_token], …]}`` | `add_authorizer` for each |
+    - ``expire``, ``revoke``, ``clear-faults``: `expire_tokens`, `revoke_tokens`, `clear_faults`;
+    - ``reset-calls``: clears `calls`;
+    - ``advance`` ``{"seconds": 7200}``: `advance`;
+    - ``fault`` ``{"path": "tcb/getcallbackconfig", "fault": {"kind": "errcode", "errcode": -1},
+      "times": 1}``: `fault` (the fault's fields as in `Fault`);
+    - ``configs`` ``{"appid": …, "config": {…}}``: stores an app's ``getcallbackconfig`` data as
+      sent (odd keys and unknown fields included);
+    - ``authorizers`` ``{"component_appid": …, "authorizers": [[appid, refresh_token], …]}``:
+      `add_authorizer` for each.
 
     Attributes:
         url: The base URL once started (``http://127.0.0.1:<port>``); ``""`` before.
