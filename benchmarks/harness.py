@@ -4,8 +4,11 @@ The emulator runs in a separate process (``wxtcb emulator``), so the client proc
 the client's own. Contenders alternate round by round in one run, and every figure that matters
 is a ratio between them, never an absolute time: these machines are shared and noisy.
 
-* overhead: ``client.get_callback_config()`` against a raw aiohttp POST plus ``json.loads`` of the
-  same endpoint with a token fetched once, at concurrency 1, 100 and 1000;
+* overhead: ``client.get_callback_config()`` against a raw aiohttp POST, ``read``, ``json.loads``
+  and the errcode check of the same endpoint with a token fetched once (and wechatpy in threads,
+  when it is installed), at concurrency 1, 32 and 100: client CPU per call and throughput. The
+  emulator answers the official sample as WeChat sends it (`benchmarks.callcost`); ``--profile``
+  adds where wxtcb's own microseconds go, ``--instructions`` instructions per call (valgrind);
 * stampede: 1000 concurrent calls cold, and 1000 concurrent calls whose token was just revoked;
   the number of token fetches must be 1 in both;
 * fleet: memory per AuthorizerTokenProvider with 10 000 merchants in one process, and the time to
@@ -19,7 +22,9 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import importlib.metadata
 import json
+import os
 import platform
 import statistics
 import sys
@@ -32,7 +37,7 @@ from typing import Any
 import aiohttp
 
 import wxtcb
-from benchmarks import cloudbase, cloudrun
+from benchmarks import callcost, cloudbase, cloudrun
 from benchmarks.storage import storage_bench
 from wxtcb import testing
 from wxtcb.message_push import GetCallbackConfig
@@ -101,46 +106,62 @@ def merge(rounds: list[dict[str, float]]) -> dict[str, float]:
 
 
 async def overhead(url: str, levels: list[int], calls: int, rounds: int) -> list[dict[str, Any]]:
+    """wxtcb, raw aiohttp (and wechatpy when installed) on the seeded official sample, alternating."""
     results = []
     async with aiohttp.ClientSession() as raw_session:
-        async with raw_session.post(
-            f"{url}/cgi-bin/stable_token",
-            json={
-                "grant_type": "client_credential",
-                "appid": testing.DEMO_APPID,
-                "secret": testing.DEMO_SECRET,
-            },
-        ) as r:
-            token = json.loads(await r.read())["access_token"]
-        target = f"{url}/tcb/getcallbackconfig"
-        params = {"access_token": token}
-        headers = {"Content-Type": "application/json"}
-
-        async def raw() -> object:
-            async with raw_session.post(target, params=params, data=b"{}", headers=headers) as response:
-                return json.loads(await response.read())
-
+        await callcost.seed(raw_session, url)
+        token = await callcost.fetch_token(raw_session, url)
+        raw = callcost.raw_call(raw_session, url, token)
         provider = wxtcb.AppTokenProvider(testing.DEMO_APPID, testing.DEMO_SECRET)
         async with wxtcb.Client(provider, base_url=url) as client:
-            await client.get_callback_config()  # warm: the token is cached, as for raw
-            await raw()
+            config = await client.get_callback_config()  # warm: the token is cached, as for raw
+            answer = await raw()
+            assert isinstance(answer, dict)
+            assert config.container_config is not None  # the spaced key was read
+            assert (
+                config.container_config.qbase_container_path
+                == answer["container_config"]["qbase_container_path "]
+            )
             for level in levels:
                 n = max(calls, level * 2)
-                raw_rounds, sdk_rounds = [], []
-                for _ in range(rounds):  # alternate, so drift hits both alike
-                    raw_rounds.append(await run_round(raw, n, level))
-                    sdk_rounds.append(await run_round(client.get_callback_config, n, level))
-                r_raw, r_sdk = merge(raw_rounds), merge(sdk_rounds)
-                results.append(
-                    {
-                        "concurrency": level,
-                        "calls": n,
-                        "raw": r_raw,
-                        "wxtcb": r_sdk,
-                        "cpu_ratio": r_sdk["cpu_ms_per_1000"] / r_raw["cpu_ms_per_1000"],
-                        "throughput_ratio": r_sdk["calls_per_s"] / r_raw["calls_per_s"],
-                    }
-                )
+                contenders: dict[str, Callable[[], Awaitable[object]]] = {
+                    "raw": raw,
+                    "wxtcb": client.get_callback_config,
+                }
+                threaded = callcost.wechatpy_call(url, token, level)
+                if threaded is not None:
+                    contenders["wechatpy"] = threaded
+                measured: dict[str, list[dict[str, float]]] = {name: [] for name in contenders}
+                for _ in range(rounds):  # alternate, so drift hits all alike
+                    for name, call in contenders.items():
+                        measured[name].append(await run_round(call, n, level))
+                merged = {name: merge(r) for name, r in measured.items()}
+                r_raw, r_sdk = merged["raw"], merged["wxtcb"]
+                cpu = [
+                    s["cpu_ms_per_1000"] / r["cpu_ms_per_1000"]
+                    for r, s in zip(measured["raw"], measured["wxtcb"], strict=True)
+                ]
+                tput = [
+                    s["calls_per_s"] / r["calls_per_s"]
+                    for r, s in zip(measured["raw"], measured["wxtcb"], strict=True)
+                ]
+                row: dict[str, Any] = {
+                    "concurrency": level,
+                    "calls": n,
+                    "rounds": rounds,
+                    **merged,
+                    "cpu_ratio": r_sdk["cpu_ms_per_1000"] / r_raw["cpu_ms_per_1000"],
+                    "throughput_ratio": r_sdk["calls_per_s"] / r_raw["calls_per_s"],
+                    # Spread: the round-by-round ratios (each round's wxtcb against the raw round before it).
+                    "cpu_ratio_rounds": [min(cpu), max(cpu)],
+                    "throughput_ratio_rounds": [min(tput), max(tput)],
+                }
+                if "wechatpy" in merged:
+                    row["throughput_vs_wechatpy"] = r_sdk["calls_per_s"] / merged["wechatpy"]["calls_per_s"]
+                    row["raw_throughput_vs_wechatpy"] = (
+                        r_raw["calls_per_s"] / merged["wechatpy"]["calls_per_s"]
+                    )
+                results.append(row)
     return results
 
 
@@ -267,19 +288,43 @@ def decode_bench(seconds: float) -> dict[str, Any]:
     return {"json_loads_per_s": j, "wxtcb_decode_per_s": w, "ratio": j / w}
 
 
-def table(report: dict[str, Any]) -> str:
-    lines = ["", "overhead: wxtcb against raw aiohttp on the same endpoint (medians of alternating rounds)"]
+def table(report: dict[str, Any], *, overhead_only: bool = False) -> str:
+    lines = [
+        "",
+        "overhead: wxtcb against raw aiohttp on the official getcallbackconfig sample"
+        " (medians of alternating rounds; [min-max] of the round-by-round ratios)",
+    ]
     lines.append(
         f"{'conc':>5} {'raw calls/s':>12} {'wxtcb calls/s':>14} {'raw cpu ms/1k':>14} {'wxtcb cpu ms/1k':>16}"
-        f" {'CPU ratio':>10} {'raw p50/p99 ms':>16} {'wxtcb p50/p99 ms':>17}"
+        f" {'CPU ratio':>18} {'throughput ratio':>18} {'raw p50/p99 ms':>16} {'wxtcb p50/p99 ms':>17}"
     )
     for row in report["overhead"]:
         r, s = row["raw"], row["wxtcb"]
+        c0, c1 = row["cpu_ratio_rounds"]
+        t0, t1 = row["throughput_ratio_rounds"]
         lines.append(
             f"{row['concurrency']:>5} {r['calls_per_s']:>12.0f} {s['calls_per_s']:>14.0f}"
-            f" {r['cpu_ms_per_1000']:>14.1f} {s['cpu_ms_per_1000']:>16.1f} {row['cpu_ratio']:>10.3f}"
+            f" {r['cpu_ms_per_1000']:>14.1f} {s['cpu_ms_per_1000']:>16.1f}"
+            f" {row['cpu_ratio']:>6.3f} [{c0:.2f}-{c1:.2f}]"
+            f" {row['throughput_ratio']:>6.3f} [{t0:.2f}-{t1:.2f}]"
             f" {r['p50_ms']:>7.2f}/{r['p99_ms']:<8.2f} {s['p50_ms']:>8.2f}/{s['p99_ms']:<8.2f}"
         )
+    wechatpy = [row for row in report["overhead"] if "wechatpy" in row]
+    if wechatpy:
+        for row in wechatpy:
+            lines.append(
+                f"  wechatpy (threads) c{row['concurrency']}: {row['wechatpy']['calls_per_s']:.0f} calls/s;"
+                f" wxtcb {row['throughput_vs_wechatpy']:.2f}x its throughput, raw aiohttp"
+                f" {row['raw_throughput_vs_wechatpy']:.2f}x"
+            )
+    else:
+        lines.append("  wechatpy: not installed, no contender (pip install wechatpy to add it)")
+    if "profile" in report:
+        lines.append(callcost.describe_profile(report["profile"]))
+    if "instructions" in report:
+        lines.append(callcost.describe_instructions(report["instructions"]))
+    if overhead_only:
+        return "\n".join(lines)
     st = report["stampede"]
     lines.append("")
     lines.append(
@@ -315,26 +360,53 @@ async def main(argv: list[str]) -> int:
         "--quick", action="store_true", help="small sizes: checks the harness, not the figures"
     )
     parser.add_argument("--json", default="benchmarks/results/latest.json", help="where to write the figures")
+    parser.add_argument(
+        "--profile", action="store_true", help="also: where wxtcb's own microseconds go (cProfile)"
+    )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also: CPU instructions per call (valgrind; skipped with a note when it is missing)",
+    )
+    parser.add_argument(
+        "--overhead-only", action="store_true", help="only the overhead section (and what was asked for)"
+    )
+    parser.add_argument("--rounds", type=int, default=None, help="alternating rounds (default 5, quick 1)")
     args = parser.parse_args(argv)
     calls, rounds = (200, 1) if args.quick else (3000, 5)
-    levels = [1, 100, 1000]
+    if args.rounds is not None:
+        rounds = args.rounds
+    levels = [1, 32, 100]
     async with emulator_process() as url:
         report: dict[str, Any] = {
             "machine": {
                 "python": platform.python_version(),
                 "platform": platform.platform(),
                 "processor": platform.processor() or platform.machine(),
+                "cpus": os.cpu_count(),
                 "aiohttp": aiohttp.__version__,
+                "attrs": importlib.metadata.version("attrs"),
+                "cattrs": importlib.metadata.version("cattrs"),
                 "wxtcb": wxtcb.__version__,
             },
             "overhead": await overhead(url, levels, calls, rounds),
-            "stampede": await stampede(url, 1000),
-            "fleet": await fleet(url, 1000 if args.quick else 10_000, 200),
-            "decode": decode_bench(0.1 if args.quick else 1.0),
-            "cloudrun": await cloudrun.bench(args.quick),
-            "storage": await storage_bench(url, quick=args.quick),
-            "cloudbase": await cloudbase.run(args.quick),
         }
+        if args.profile:
+            report["profile"] = await callcost.profile(url, 200 if args.quick else 3000)
+        if args.instructions:
+            report["instructions"] = await callcost.instructions(
+                url, levels, delta=100 if args.quick else callcost.DELTA
+            )
+        if args.overhead_only:
+            print(table(report, overhead_only=True))
+            print(f"\nfigures written to {write_json(Path(args.json), report)}")
+            return 0
+        report["stampede"] = await stampede(url, 1000)
+        report["fleet"] = await fleet(url, 1000 if args.quick else 10_000, 200)
+        report["decode"] = decode_bench(0.1 if args.quick else 1.0)
+        report["cloudrun"] = await cloudrun.bench(args.quick)
+        report["storage"] = await storage_bench(url, quick=args.quick)
+        report["cloudbase"] = await cloudbase.run(args.quick)
     print(table(report))
     print(cloudbase.table(report["cloudbase"]))
     print(f"\nfigures written to {write_json(Path(args.json), report)}")

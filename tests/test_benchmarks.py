@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -14,10 +15,12 @@ ROOT = Path(__file__).parent.parent
 
 @pytest.mark.slow
 def test_quick_benchmark_run(tmp_path: Path) -> None:
-    """`python -m benchmarks --quick` completes, writes its JSON, and the stampedes cost one fetch each."""
+    """`python -m benchmarks --quick --profile` completes, writes its JSON (overhead at c1, c32 and
+    c100 with CPU and throughput ratios and their spread, the profile's parts), and the stampedes
+    cost one fetch each."""
     out = tmp_path / "figures.json"
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],
+        [sys.executable, "-m", "benchmarks", "--quick", "--profile", "--json", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -26,10 +29,45 @@ def test_quick_benchmark_run(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(out.read_text())
-    assert [row["concurrency"] for row in report["overhead"]] == [1, 100, 1000]
-    assert all(row["cpu_ratio"] > 0 for row in report["overhead"])
+    assert [row["concurrency"] for row in report["overhead"]] == [1, 32, 100]
+    for row in report["overhead"]:
+        assert row["cpu_ratio"] > 0
+        assert row["throughput_ratio"] > 0
+        low, high = row["cpu_ratio_rounds"]
+        assert 0 < low <= high
+    assert {"decode", "parse (json.loads included)", "token lookup", "events"} <= set(
+        report["profile"]["us_per_call"]
+    )
     assert report["stampede"]["cold"]["token_fetches"] == 1
     assert report["stampede"]["rejected"]["token_fetches"] == 1
     assert report["fleet"]["failures"] == 0
     assert report["fleet"]["component_fetches"] == 1
     assert "CPU ratio" in done.stdout
+    assert "throughput ratio" in done.stdout
+    assert "wechatpy" in done.stdout  # a contender, or the note that it is not installed
+
+
+def test_bench_answer_is_the_official_sample_as_wechat_sends_it() -> None:
+    """The overhead section's answer is the official sample's data: its spaced key kept, and
+    fields wxtcb does not know on every object."""
+    from benchmarks.callcost import OFFICIAL, bench_config
+
+    config = bench_config()
+    assert config["container_config"]["qbase_container_path "] == "/container-echo"
+    assert len(config["function_config"]["callbacks"]) == len(
+        OFFICIAL["data"]["function_config"]["callbacks"]
+    )
+    assert "ext_info" in config
+    assert "update_time" in config["function_config"]
+    assert all("rule_id" in cb for cb in config["function_config"]["callbacks"])
+    assert "service_name" in config["container_config"]
+
+
+def test_instructions_skip_without_valgrind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without valgrind, ``--instructions`` reports that it skipped, instead of failing."""
+    from benchmarks import callcost
+
+    monkeypatch.setattr(callcost, "valgrind", lambda: None)
+    report = asyncio.run(callcost.instructions("http://127.0.0.1:1", [1]))
+    assert "skipped" in report
+    assert "skipped" in callcost.describe_instructions(report)
