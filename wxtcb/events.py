@@ -38,7 +38,15 @@ def error_fields(error: BaseException | None) -> tuple[int | None, str | None]:
 
 @attrs.frozen
 class RequestFinished:
-    """One HTTP attempt ended (a success, an errcode, or a transport failure)."""
+    """One HTTP attempt ended (a success, an errcode, or a transport failure). Logged at DEBUG.
+
+    Attributes:
+        api: The API path (``"tcb/getcallbackconfig"``); never the query, which holds the token.
+        attempt: The attempt number, from 1.
+        elapsed: Seconds the attempt took.
+        errcode: WeChat's errcode when the answer was an `wxtcb.APIError`, else None.
+        error: The exception's class name (``"BusyError"``, ``"RequestTimeout"``), None on success.
+    """
 
     api: str
     attempt: int
@@ -55,7 +63,15 @@ class RequestFinished:
 
 @attrs.frozen
 class RetryScheduled:
-    """A transient failure will be retried after ``wait`` seconds."""
+    """A transient failure will be retried after ``wait`` seconds. Logged at INFO.
+
+    Attributes:
+        api: The API path.
+        attempt: The number of the attempt about to be made.
+        wait: Seconds until it is made.
+        errcode: The errcode of the failure, when it was one.
+        error: The failure's exception class name.
+    """
 
     api: str
     attempt: int
@@ -71,7 +87,16 @@ class RetryScheduled:
 
 @attrs.frozen
 class TokenFetched:
-    """A token provider fetched (or failed to fetch) a token from WeChat."""
+    """A token provider fetched (or failed to fetch) a token from WeChat. Logged at INFO.
+
+    Attributes:
+        kind: ``"stable"``, ``"classic"``, ``"component"``, ``"authorizer"`` (or a provider's own).
+        appid: The app, platform or merchant the token is for.
+        elapsed: Seconds the fetch took.
+        expires_in: The lifetime WeChat gave, on success.
+        errcode: The errcode of a failed fetch, when it was one.
+        error: The exception class name of a failed fetch.
+    """
 
     kind: str
     appid: str
@@ -90,7 +115,14 @@ class TokenFetched:
 
 @attrs.frozen
 class TokenReplayed:
-    """A call's token was rejected; the token was refreshed and the call replayed once."""
+    """A call's token was rejected; the token was refreshed and the call replayed once. Logged at INFO.
+
+    Attributes:
+        api: The API path of the call.
+        kind: The kind of token that was rejected.
+        appid: Whose token it was.
+        errcode: The rejection: 40001, 40014 or 42001.
+    """
 
     api: str
     kind: str
@@ -108,18 +140,27 @@ class TokenReplayed:
 
 @attrs.frozen
 class RefreshTokenRotated:
-    """WeChat returned a new authorizer_refresh_token; it was stored before use."""
+    """WeChat returned a new authorizer_refresh_token; it was stored before use.
+
+    Logged at INFO: nothing is wrong, the store holds the new value (the hook
+    ``on_refresh_token`` receives the token itself; the event never carries it).
+
+    Attributes:
+        component_appid: The third-party platform.
+        authorizer_appid: The merchant whose refresh token rotated.
+    """
 
     component_appid: str
     authorizer_appid: str
 
-    level = logging.WARNING
+    level = logging.INFO
 
     def message(self) -> str:
         return f"authorizer_refresh_token of {self.authorizer_appid} rotated and stored"
 
 
 Event = RequestFinished | RetryScheduled | TokenFetched | TokenReplayed | RefreshTokenRotated
+"""What ``on_event`` receives: one of the event classes on this page (match on the class)."""
 
 
 class Observer:

@@ -14,7 +14,15 @@ import sys
 from collections.abc import Sequence
 
 from wxtcb.cli import cloudbase, cloudrun, emulator, message_push, storage
-from wxtcb.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, Parser, UsageError, credentials_parser
+from wxtcb.cli.common import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    CommandError,
+    Parser,
+    UsageError,
+    credentials_parser,
+)
 from wxtcb.errors import InvalidRequestError, WxTcbError
 
 __all__ = ["main"]
@@ -32,6 +40,11 @@ def _parser() -> Parser:
     return parser
 
 
+def _events_only(record: logging.LogRecord) -> bool:
+    """``-v`` shows wxtcb's events (requests are DEBUG) and warnings, not its other debug records."""
+    return hasattr(record, "wxtcb_event") or record.levelno >= logging.INFO
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -39,10 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     log = logging.getLogger("wxtcb")
     level = log.level
     if getattr(args, "verbose", 0):
+        # -v: every event (each request, token fetch, retry, replay); -vv: every record.
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        if args.verbose == 1:
+            handler.addFilter(_events_only)
         log.addHandler(handler)
-        log.setLevel(logging.DEBUG if args.verbose > 1 else logging.INFO)
+        log.setLevel(logging.DEBUG)
     try:
         asyncio.run(args.run(args))
     except BrokenPipeError:
@@ -60,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except WxTcbError as exc:
         print(f"wxtcb: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except CommandError as exc:
+        print(f"wxtcb: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     finally:
         if handler is not None:

@@ -16,6 +16,7 @@ __all__ = [
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
+    "CommandError",
     "Parser",
     "UsageError",
     "client",
@@ -30,6 +31,10 @@ EXIT_INTERRUPTED = 130
 
 class UsageError(Exception):
     """Bad command-line input: exit 2 with one line."""
+
+
+class CommandError(Exception):
+    """The command could not do its job for a reason outside WeChat (a port in use): exit 1, one line."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -87,7 +92,7 @@ def credentials_parser() -> Parser:
         "--verbose",
         action="count",
         default=0,
-        help="log requests to stderr (-vv for every attempt)",
+        help="log every request, token fetch and retry to stderr (-vv: and wxtcb's debug records)",
     )
     return creds
 

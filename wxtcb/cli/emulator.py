@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from typing import Any
 
-from wxtcb.cli.common import Parser
+from wxtcb.cli.common import CommandError, Parser
 
 __all__ = ["register"]
 
@@ -24,7 +25,12 @@ async def _serve(args: argparse.Namespace) -> None:
     from wxtcb import testing
 
     emulator = testing.Emulator(rotate_refresh_tokens=args.rotate_refresh_tokens)
-    url = await emulator.start(args.host, args.port)
+    try:
+        url = await emulator.start(args.host, args.port)
+    except OSError as exc:  # the port is taken, the host is not ours, …
+        await emulator.close()
+        reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+        raise CommandError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
     print(f"wxtcb emulator listening on {url}", flush=True)
     print(
         f"demo app: {testing.DEMO_APPID} (secret: wxtcb.testing.DEMO_SECRET); Ctrl-C stops",
