@@ -168,7 +168,7 @@ async def test_a_refresh_killed_mid_request_loses_nothing(new_store: Callable[[]
         await inner.put_credential(RKEY, Credential(before, 1.0))
         component = demo_component(store=inner)
         merchant = component.authorizer(DEMO_AUTHORIZER_APPID)
-        emulator.fault(AUTHORIZER, Fault.latency(0.3))
+        emulator.fault(AUTHORIZER, Fault.hang())  # surely in flight when it is cancelled
         async with wxtcb.Client(merchant, base_url=emulator.url, retry=INSTANT_RETRY) as client:
             call = asyncio.create_task(client.get_callback_config())
             await until(lambda: emulator.calls[AUTHORIZER] == 1)
@@ -221,11 +221,13 @@ async def test_redis_stopped_during_a_refresh_fails_typed_then_recovers(
             stable=False,
             store=RedisTokenStore(connection),
         )
-        emulator.fault("cgi-bin/token", Fault.latency(0.3))
+        gate = asyncio.Event()
+        emulator.fault("cgi-bin/token", Fault.gate(gate))  # the fetch is in flight until Redis stops
         async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
             call = asyncio.create_task(client.get_callback_config())
             await until(lambda: emulator.calls["cgi-bin/token"] == 1)
             server.stop()
+            gate.set()
             with pytest.raises(wxtcb.CredentialStoreError):
                 await call
             server.start()

@@ -224,12 +224,14 @@ async def test_redis_out_of_memory_mid_refresh_keeps_the_rotated_token(
     store = RedisTokenStore(redis_client)
     async with Emulator(rotate_refresh_tokens=True, grace=0) as emulator:
         host = Host(emulator, store)
-        emulator.fault(AUTHORIZER, Fault.latency(0.3))
+        gate = asyncio.Event()
+        emulator.fault(AUTHORIZER, Fault.gate(gate))  # in flight until Redis is full
         try:
             async with host.client:
                 call = asyncio.create_task(host.call())
                 await until(lambda: emulator.calls[AUTHORIZER] == 1)
                 await redis_client.config_set("maxmemory", "1")  # noeviction: every write is refused
+                gate.set()
                 with pytest.raises(wxtcb.CredentialStoreError) as info:
                     await call
                 assert "OOM" in repr(info.value.__cause__)
@@ -320,12 +322,14 @@ async def test_a_rotation_that_loses_the_race_keeps_the_stored_token_and_tells_t
     async with Emulator(rotate_refresh_tokens=True, grace=300) as emulator:
         store = await new_store()
         host = Host(emulator, store)
-        emulator.fault(AUTHORIZER, Fault.latency(0.3))
+        gate = asyncio.Event()
+        emulator.fault(AUTHORIZER, Fault.gate(gate))  # in flight until the new token is recorded
         async with host.client:
             call = asyncio.create_task(host.call())
             await until(lambda: emulator.calls[AUTHORIZER] == 1)
             other = demo_component(store=store).authorizer(DEMO_AUTHORIZER_APPID)
             assert await other.set_refresh_token("rt-from-a-new-authorization") is True
+            gate.set()
             await call
         rotated = emulator.refresh_token_of(DEMO_AUTHORIZER_APPID)
         assert await stored(store) == "rt-from-a-new-authorization"

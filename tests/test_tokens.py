@@ -116,16 +116,18 @@ async def test_static_token_works(emulator: Emulator) -> None:
 
 async def test_cancelled_caller_leaves_the_others_served(emulator: Emulator) -> None:
     """Cancelling the caller that started a token fetch cancels nothing for the others."""
-    emulator.fault(STABLE, Fault.latency(0.3))
+    gate = asyncio.Event()
+    emulator.fault(STABLE, Fault.gate(gate))  # the fetch is in flight until the first caller is gone
     provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET)
     async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
         first = asyncio.create_task(client.get_callback_config())
         await until(lambda: emulator.calls[STABLE] == 1)
         others = [asyncio.create_task(client.get_callback_config()) for _ in range(50)]
         first.cancel()
-        results = await asyncio.gather(*others)
         with pytest.raises(asyncio.CancelledError):
             await first
+        gate.set()
+        results = await asyncio.gather(*others)
     assert len(results) == 50
     assert emulator.calls[STABLE] == 1
 

@@ -79,12 +79,13 @@ class Fault:
     """Something that goes wrong on one request. Build with the class methods.
 
     Attributes:
-        kind: ``"errcode"``, ``"http"``, ``"latency"``, ``"hang"`` or ``"reset"``.
+        kind: ``"errcode"``, ``"http"``, ``"latency"``, ``"gate"``, ``"hang"`` or ``"reset"``.
         errcode: The errcode answered (``kind="errcode"``).
         errmsg: The errmsg answered, to which the emulator appends a ``rid`` as WeChat does.
         status: The HTTP status answered (``kind="http"``).
         body: The exact body answered (``kind="http"``).
         delay: Seconds to wait before answering.
+        waits_for: For ``kind="gate"``: the answer waits until this event is set.
     """
 
     kind: str
@@ -93,6 +94,7 @@ class Fault:
     status: int = 200
     body: bytes = b""
     delay: float = 0.0
+    waits_for: asyncio.Event | None = attrs.field(default=None, eq=False, repr=False)
 
     @classmethod
     def error(cls, errcode: int, errmsg: str = "emulated error", *, delay: float = 0.0) -> Fault:
@@ -124,6 +126,12 @@ class Fault:
     def latency(cls, seconds: float) -> Fault:
         """Answer normally after a delay."""
         return cls("latency", delay=seconds)
+
+    @classmethod
+    def gate(cls, event: asyncio.Event) -> Fault:
+        """Answer normally once *event* is set: the request is surely in flight until the test
+        says so, however fast or slow the machine is."""
+        return cls("gate", waits_for=event)
 
     @classmethod
     def hang(cls) -> Fault:
@@ -693,6 +701,8 @@ class Emulator:
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
+            if fault.waits_for is not None:
+                await fault.waits_for.wait()
             if fault.kind == "errcode":
                 return _json({"errcode": fault.errcode, "errmsg": _with_rid(fault.errmsg)})
             if fault.kind == "http":
