@@ -1,4 +1,4 @@
-"""Sessions: tests, slow, lint, typecheck, docs, bench. ``nox -s tests`` is what CI and the README run."""
+"""Sessions: tests, slow, lint, typecheck, docs, docs-shots, bench. CI and the README run ``nox -s tests``."""
 
 from __future__ import annotations
 
@@ -60,12 +60,36 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy", "--strict", "tests/typing/api.py")
 
 
-@nox.session(python=PYTHON)
-def docs(session: nox.Session) -> None:
-    """Build the documentation site with --strict (warnings fail)."""
+def _build_docs(session: nox.Session) -> str:
+    """Install the docs group and build the site with --strict (warnings fail); returns its folder."""
     session.install("-e", ".[redis,component]", *_group("docs"))
     site = os.path.join(session.create_tmp(), "site")
     session.run("mkdocs", "build", "--strict", "--site-dir", site, env={"NO_MKDOCS_2_WARNING": "1"})
+    return site
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the site (--strict), then crawl it: links, anchors, every public name in the reference."""
+    site = _build_docs(session)
+    session.run(
+        "pytest",
+        "-q",
+        "--noconftest",
+        "tests/test_docs_site.py",
+        "tests/test_scripts.py",
+        env={"WXTCB_SITE": site},
+    )
+
+
+@nox.session(name="docs-shots", python=PYTHON, default=False)
+def docs_shots(session: nox.Session) -> None:
+    """Screenshots of every page at 1280 px and 390 px, with Debian's headless chromium (not in CI).
+
+    Written to docs-shots/ (ignored by git). Needs ``apt-get install chromium``.
+    """
+    site = _build_docs(session)
+    session.run("python", "scripts/docs_shots.py", site, "docs-shots", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -42,7 +42,7 @@ def test_docs_show_only_tested_code() -> None:
     included = {
         m
         for page in DOCS.glob("*.md")
-        for m in re.findall(r'--8<-- "docs/examples/(\w+)\.py"', page.read_text())
+        for m in re.findall(r'--8<-- "docs/examples/(\w+)\.py(?::\w+)?"', page.read_text())
     }
     assert included == {p.stem for p in (DOCS / "examples").glob("*.py")}
 
@@ -171,3 +171,30 @@ def test_readme_example_uses_the_real_api() -> None:
             assert hasattr(wxtcb, name), name
     assert "pip install . && wxtcb callback-config get --emulator" in readme
     assert "pip install nox && nox -s tests" in readme
+
+
+async def test_migrating_examples(emulator: Emulator, redis_server: RedisServer) -> None:
+    """Each wxtcb side of the wechatpy comparison runs: setup, a shared store, calls, errors, tests."""
+    import redis.asyncio
+
+    module = load("migrating")
+    client = await module.make_client(DEMO_APPID, DEMO_SECRET, emulator.url)
+    async with client:
+        client._pipeline.retry = INSTANT_RETRY
+        emulator.add_function("login", lambda event: {"openid": "o-" + event["code"]})
+        emulator.seed_collection("prod", "todos", [{"_id": "a", "done": False}, {"_id": "b", "done": True}])
+        assert await module.calls(client, "prod") == ({"openid": "o-x"}, 1)
+        emulator.fault("tcb/getcallbackconfig", Fault.error(40164, "invalid ip 203.0.113.9, not in whitelist"))
+        assert await module.read_config(client) == "whitelist 203.0.113.9"
+        emulator.fault("tcb/getcallbackconfig", Fault.error(40101))
+        assert (await module.read_config(client)).startswith("40101 (rid ")
+        assert await module.read_config(client) == wxtcb.CallbackConfig()
+        await module.test_a_busy_wechat_is_retried(emulator, client)
+    connection = redis.asyncio.Redis.from_url(redis_server.url)
+    try:
+        provider = module.shared_provider(DEMO_APPID, DEMO_SECRET, connection)
+        async with wxtcb.Client(provider, base_url=emulator.url) as shared:
+            await shared.get_callback_config()
+        assert emulator.calls["cgi-bin/token"] == 1
+    finally:
+        await connection.aclose()
