@@ -22,7 +22,7 @@ def load(name: str) -> ModuleType:
 def test_page_is_in_the_nav_and_the_reference() -> None:
     """docs/cloudrun.md is in mkdocs.yml's nav, and the reference documents wxtcb.cloudrun."""
     assert "cloudrun.md" in (DOCS.parent / "mkdocs.yml").read_text()
-    assert "::: wxtcb.cloudrun" in (DOCS / "reference.md").read_text()
+    assert "::: wxtcb.cloudrun" in (DOCS / "reference" / "cloudrun.md").read_text()
 
 
 async def test_route_pushes_then_run_the_bot(emulator: Emulator) -> None:
