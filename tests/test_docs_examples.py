@@ -184,7 +184,9 @@ async def test_migrating_examples(emulator: Emulator, redis_server: RedisServer)
         emulator.add_function("login", lambda event: {"openid": "o-" + event["code"]})
         emulator.seed_collection("prod", "todos", [{"_id": "a", "done": False}, {"_id": "b", "done": True}])
         assert await module.calls(client, "prod") == ({"openid": "o-x"}, 1)
-        emulator.fault("tcb/getcallbackconfig", Fault.error(40164, "invalid ip 203.0.113.9, not in whitelist"))
+        emulator.fault(
+            "tcb/getcallbackconfig", Fault.error(40164, "invalid ip 203.0.113.9, not in whitelist")
+        )
         assert await module.read_config(client) == "whitelist 203.0.113.9"
         emulator.fault("tcb/getcallbackconfig", Fault.error(40101))
         assert (await module.read_config(client)).startswith("40101 (rid ")
