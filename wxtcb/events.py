@@ -166,23 +166,24 @@ Event = RequestFinished | RetryScheduled | TokenFetched | TokenReplayed | Refres
 class Observer:
     """Logs events and forwards them to an optional ``on_event`` callback."""
 
-    __slots__ = ("_on_event",)
+    __slots__ = ("on_event",)
 
     def __init__(self, on_event: Callable[[Event], Any] | None = None) -> None:
-        self._on_event = on_event
+        #: The user's hook, or None (read on the hot path to skip building events nobody gets).
+        self.on_event = on_event
 
     def active(self, level: int) -> bool:
         """Whether an event at *level* would go anywhere (keeps the hot path free)."""
-        return self._on_event is not None or logger.isEnabledFor(level)
+        return self.on_event is not None or logger.isEnabledFor(level)
 
     def emit(self, event: Event) -> None:
         if logger.isEnabledFor(event.level):
             extra = {f"wxtcb_{k}": v for k, v in attrs.asdict(event).items()}
             extra["wxtcb_event"] = type(event).__name__
             logger.log(event.level, event.message(), extra=extra)
-        if self._on_event is not None:
+        if self.on_event is not None:
             try:
-                self._on_event(event)
+                self.on_event(event)
             except Exception:
                 logger.exception("on_event hook raised; ignored")
 

@@ -8,6 +8,7 @@ loop so the two never multiply: at most ``2 * attempts`` requests per call.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -19,7 +20,7 @@ from wxtcb.errors import (
     WxTcbError,
     refreshes_token,
 )
-from wxtcb.events import Event, Observer, TokenReplayed
+from wxtcb.events import Event, Observer, TokenReplayed, logger
 from wxtcb.methods import Method, TokenKind
 from wxtcb.protocol import build_request, check, decode, parse
 from wxtcb.retry import RetryPolicy
@@ -49,11 +50,26 @@ class Pipeline:
 
     async def fetch(self, method: Method[T], token: str | None = None, token_param: str | None = None) -> T:
         request = build_request(method, token, token_param)
-        endpoint = method.__endpoint__
-        api = endpoint.path
         transport = self.transport
         observer = self.observer
         timeout = self.timeout
+        # The first attempt inline: no closure, no retry machinery, no coroutine of its own (the
+        # hot path); `RetryPolicy.resume` takes over only after a failure, with attempt 2.
+        started = time.perf_counter()
+        try:
+            status, body = await transport.send(request, timeout=timeout)
+            data = parse(status, body, request)
+            check(data, method, request)
+            result = decode(data, method, request)
+        except WxTcbError as exc:
+            first = exc
+        else:
+            if observer.on_event is not None or logger.isEnabledFor(logging.DEBUG):
+                observer.request(method.__endpoint__.path, 1, time.perf_counter() - started, None)
+            return result
+        elapsed = time.perf_counter() - started
+        api = method.__endpoint__.path
+        observer.request(api, 1, elapsed, first)
 
         async def attempt(number: int) -> T:
             started = time.perf_counter()
@@ -71,13 +87,20 @@ class Pipeline:
         def before_sleep(number: int, wait: float, error: BaseException) -> None:
             observer.retry(api, number, wait, error)
 
-        return await self.retry.run(attempt, retryable=method.__idempotent__, before_sleep=before_sleep)
+        return await self.retry.resume(
+            first, elapsed, attempt, retryable=method.__idempotent__, before_sleep=before_sleep
+        )
 
     async def call(self, method: Method[T], provider: TokenProvider) -> T:
         wanted = method.__endpoint__.token
         if wanted is not provider.token_kind:
             raise _mismatch(method, provider)
-        token = await provider.token(self)
+        # A provider that can say without awaiting that its token is valid (a `CachingTokenProvider`
+        # holding one) saves a coroutine; any other is awaited.
+        nowait = getattr(provider, "token_nowait", None)
+        token = nowait() if nowait is not None else None
+        if token is None:
+            token = await provider.token(self)
         param = provider.token_param
         try:
             return await self.fetch(method, token, param)

@@ -91,12 +91,32 @@ class RetryPolicy:
         try:
             return await attempt(1)
         except WxTcbError as exc:
-            if not retryable and exc.transient:
-                # The first attempt may have taken effect: say why this transient failure stands.
-                exc.message += " (not resent: the call is not idempotent and may have taken effect)"
-            if not retryable or not exc.transient or self.attempts == 1:
-                raise
-            pending: list[BaseException] = [exc]
+            first = exc
+        return await self.resume(
+            first, time.monotonic() - started, attempt, retryable=retryable, before_sleep=before_sleep
+        )
+
+    async def resume(
+        self,
+        error: WxTcbError,
+        elapsed: float,
+        attempt: Callable[[int], Awaitable[T]],
+        *,
+        retryable: bool = True,
+        before_sleep: Callable[[int, float, BaseException], None] | None = None,
+    ) -> T:
+        """Go on after a first attempt that raised *error* after *elapsed* seconds: raise it if
+        it stands, else retry ``attempt(2)``, ``attempt(3)``… as `run` does.
+
+        For a caller that runs its first attempt inline (the pipeline's hot path) and enters the
+        retry machinery only after a failure.
+        """
+        if not retryable and error.transient:
+            # The first attempt may have taken effect: say why this transient failure stands.
+            error.message += " (not resent: the call is not idempotent and may have taken effect)"
+        if not retryable or not error.transient or self.attempts == 1:
+            raise error
+        pending: list[BaseException] = [error]
 
         def sleep_hook(state: tenacity.RetryCallState) -> None:
             if before_sleep is not None and state.outcome is not None:
@@ -105,7 +125,7 @@ class RetryPolicy:
                 if error is not None:
                     before_sleep(state.attempt_number + 1, wait, error)
 
-        budget = self.timeout - (time.monotonic() - started)
+        budget = self.timeout - elapsed
         retrying = tenacity.AsyncRetrying(
             stop=tenacity.stop_after_attempt(self.attempts) | tenacity.stop_before_delay(budget),
             wait=self._wait(),

@@ -156,6 +156,14 @@ class CachingTokenProvider(abc.ABC):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.kind} appid={self.appid}>"
 
+    def token_nowait(self) -> str | None:
+        """This process's copy of the token when it is valid beyond the margin, else None (then
+        await `token`, which refreshes). No I/O, no await: the pipeline's hot path."""
+        local = self._local
+        if local is not None and local.expires_at - self._clock() > self.margin:
+            return local.value
+        return None
+
     async def token(self, ctx: TokenContext) -> str:
         # Hot path: this process's copy, no lock, no store round trip.
         local = self._local
