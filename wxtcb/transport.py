@@ -216,16 +216,20 @@ class AiohttpTransport:
         error: WxTcbError
         try:
             # aiohttp's total timeout covers connecting, sending and reading the whole body.
-            async with session.request(
+            # The response is awaited and released in `finally` (what ``async with`` does, without
+            # its context-manager layer): released on every path, cancellation included.
+            response = await session.request(
                 request.http_method,
                 self._url(request),
                 data=request.body,
                 headers=request.headers,
                 allow_redirects=False,
                 timeout=client_timeout,
-            ) as response:
+            )
+            try:
                 status = response.status
-                seqid = response.headers.get("x-openapi-seqid")
+                headers = response.headers
+                seqid = headers.get("x-openapi-seqid")
                 if seqid:
                     request.seqid = _SEQID_JUNK.sub("", seqid)[:64] or None
                 if status == 429:
@@ -233,10 +237,15 @@ class AiohttpTransport:
                         "HTTP 429 (too many requests)",
                         request=request.summary,
                         status=429,
-                        retry_after=_retry_after(response.headers.get("Retry-After")),
+                        retry_after=_retry_after(headers.get("Retry-After")),
                     )
                 else:
+                    length = response.content_length
+                    if length is not None and length <= self._max_size:
+                        return status, await response.read()  # aiohttp reads no more than that
                     return status, await self._read(response, request)
+            finally:
+                response.release()
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if not self._closed or (task is not None and task.cancelling()):
