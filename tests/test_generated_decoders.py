@@ -1,0 +1,164 @@
+"""The generated decoders: the same models and the same DecodeError text as the cattrs path."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import wxtcb
+from wxtcb import message_push
+from wxtcb.converter import decoder_for, make_converter, structure
+
+SAMPLES = Path(__file__).parent / "samples"
+OFFICIAL = json.loads((SAMPLES / "getcallbackconfig.json").read_text())["data"]
+MODELS = [
+    message_push.CallbackConfig,
+    message_push.FunctionConfig,
+    message_push.FunctionCallback,
+    message_push.ContainerConfig,
+]
+#: A converter built like wxtcb's but not it: `structure` runs cattrs alone with it.
+CATTRS_ONLY = make_converter()
+
+
+def outcome(data: object, cls: type[Any], *, fast: bool) -> tuple[str, object]:
+    """What decoding *data* gives: ``("ok", model)`` or ``("error", DecodeError text)``."""
+    try:
+        if fast:
+            return "ok", structure(data, cls, root="$.data")
+        return "ok", structure(data, cls, conv=CATTRS_ONLY, root="$.data")
+    except wxtcb.DecodeError as exc:
+        return "error", str(exc)
+
+
+def test_message_push_models_have_generated_decoders() -> None:
+    """Every message-push model is decoded by a generated decoder, not cattrs' hook layers."""
+    for model in MODELS:
+        assert decoder_for(model) is not None, model
+
+
+def test_official_sample_decodes_the_same() -> None:
+    """The official sample (its spaced ``qbase_container_path `` key included), and the sample
+    with fields wxtcb does not know on every object, give the same models on both paths."""
+    noisy = copy.deepcopy(OFFICIAL)
+    noisy["ext_info"] = {"a": 1}
+    noisy["function_config"]["update_time"] = 1
+    for cb in noisy["function_config"]["callbacks"]:
+        cb["rule_id"] = "r"
+    noisy["container_config"]["service_name"] = "echo"
+    for data in (OFFICIAL, noisy):
+        fast = outcome(data, message_push.CallbackConfig, fast=True)
+        slow = outcome(data, message_push.CallbackConfig, fast=False)
+        assert fast == slow
+        assert fast[0] == "ok"
+        config = fast[1]
+        assert isinstance(config, message_push.CallbackConfig)
+        assert config.container_config is not None
+        assert config.container_config.qbase_container_path == "/container-echo"
+        assert config.container_config.text_mode is message_push.TextMode.JSON
+
+
+def _broken(path: list[Any], value: object) -> dict[str, Any]:
+    data = copy.deepcopy(OFFICIAL)
+    target: Any = data
+    for key in path[:-1]:
+        target = target[key]
+    if value is KeyError:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (["container_config", "enable"], "false"),  # bool("false") must not become True
+        (["container_config", "qbase_env"], KeyError),  # a required field missing
+        (["container_config", "qbase_container_path "], 7),  # the spaced key, wrong type
+        (["container_config", "text_mode"], 1.5),
+        (["container_config", "text_mode"], 9),  # an unknown value: the plain int, not an error
+        (["container_config", "enable"], 1),  # 0/1 as a boolean: cattrs' leniency, kept
+        (["function_config", "callbacks"], "abc"),
+        (["function_config", "callbacks"], {"0": {}}),
+        (["function_config", "callbacks", 1, "functionName"], None),
+        (["function_config", "callbacks", 0, "msgType"], KeyError),
+        (["function_config", "callbacks", 0, "enable "], False),  # a spaced twin wins, as in cattrs
+        (["function_config", "enable"], 2),
+        (["function_config"], []),
+        (["container_config"], None),
+    ],
+)
+def test_bad_inputs_give_the_same_result_or_error_text(path: list[Any], value: object) -> None:
+    """Wrong types, missing keys and spaced twins give the same model, or the same DecodeError
+    text naming the same wire key, on both paths."""
+    data = _broken(path, value)
+    assert outcome(data, message_push.CallbackConfig, fast=True) == outcome(
+        data, message_push.CallbackConfig, fast=False
+    )
+
+
+def _keys(names: list[str]) -> st.SearchStrategy[str]:
+    """A model's wire keys, sometimes with stray whitespace, and unknown ones."""
+    known = st.sampled_from(names)
+    return known | known.map(lambda k: k + " ") | known.map(lambda k: " " + k) | st.text(max_size=6)
+
+
+scalars = st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False) | st.text(max_size=4)
+
+
+def _object(names: list[str], values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.dictionaries(_keys(names), values, max_size=len(names) + 2)
+
+
+callback = _object(["msgType", "event", "env", "functionName", "enable"], scalars)
+function_config = _object(
+    ["enable", "callbacks"], scalars | st.lists(callback | scalars, max_size=3) | callback
+)
+container_config = _object(["enable", "qbase_env", "qbase_container_path", "text_mode"], scalars)
+callback_config = _object(
+    ["function_config", "container_config"], scalars | function_config | container_config
+)
+# Valid-looking objects too, so the successful paths are exercised, not only the failures.
+valid_callback = st.fixed_dictionaries(
+    {"msgType": st.text(max_size=3), "event": st.text(max_size=3), "env": st.text(max_size=3)},
+    optional={"functionName": st.text(max_size=3), "enable": st.booleans(), "x": scalars},
+).map(lambda d: {**d, "functionName": d.get("functionName", "f")})
+valid_config = st.fixed_dictionaries(
+    {},
+    optional={
+        "function_config": st.fixed_dictionaries(
+            {}, optional={"enable": st.booleans(), "callbacks": st.lists(valid_callback, max_size=3)}
+        ),
+        "container_config": st.fixed_dictionaries(
+            {"enable": st.booleans(), "qbase_env": st.text(max_size=3)},
+            optional={"text_mode": st.integers(0, 4), "y": scalars},
+        ).map(lambda d: {**d, "qbase_container_path ": "/p"}),
+    },
+)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(MODELS),
+    callback_config | function_config | container_config | callback | valid_config | scalars,
+)
+def test_generated_decoders_agree_with_cattrs(model: type[Any], data: object) -> None:
+    """For any JSON-shaped input and any message-push model, the generated decoder gives what
+    cattrs gives: an equal model, or a DecodeError with the same text."""
+    assert outcome(data, model, fast=True) == outcome(data, model, fast=False)
+
+
+@settings(max_examples=200)
+@given(valid_config)
+def test_valid_configs_decode_on_the_fast_path(data: dict[str, Any]) -> None:
+    """Valid answers are taken by the generated decoder itself (no cattrs fallback needed)."""
+    fast = decoder_for(message_push.CallbackConfig)
+    assert fast is not None
+    assert fast(data) == CATTRS_ONLY.structure(data, message_push.CallbackConfig)
