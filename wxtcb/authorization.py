@@ -196,7 +196,11 @@ class AuthorizerInfo:
 
 @attrs.frozen
 class CreatePreAuthCode(Method[PreAuthCode]):
-    """Create a pre-auth code, the start of an authorization."""
+    """Create a pre-auth code, the start of an authorization.
+
+    Attributes:
+        component_appid: ``component_appid``, the platform's appid (a non-empty string).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "cgi-bin/component/api_create_preauthcode",
@@ -214,6 +218,11 @@ class QueryAuth(Method[AuthorizationInfo]):
 
     `wxtcb.Platform.query_auth` sends it and stores the refresh token before returning; send it
     yourself only if you store the refresh token yourself.
+
+    Attributes:
+        component_appid: ``component_appid``, the platform's appid (a non-empty string).
+        authorization_code: ``authorization_code``, the authorization code to exchange (non-empty;
+            hidden from the repr).
     """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
@@ -239,7 +248,13 @@ def _offset(_: object, __: attrs.Attribute[Any], value: int) -> None:
 
 @attrs.frozen
 class GetAuthorizerList(Method[AuthorizerListPage]):
-    """One page of the merchants that authorized the platform, with their refresh tokens."""
+    """One page of the merchants that authorized the platform, with their refresh tokens.
+
+    Attributes:
+        component_appid: ``component_appid``, the platform's appid (a non-empty string).
+        offset: ``offset``, how many merchants to skip (not negative).
+        count: ``count``, the page size: 1 to `MAX_AUTHORIZERS_PER_PAGE` (500, the default).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "cgi-bin/component/api_get_authorizer_list",
@@ -254,7 +269,12 @@ class GetAuthorizerList(Method[AuthorizerListPage]):
 
 @attrs.frozen
 class GetAuthorizerInfo(Method[AuthorizerInfo]):
-    """One merchant's account (nickname, type, entity) and the permission sets it granted."""
+    """One merchant's account (nickname, type, entity) and the permission sets it granted.
+
+    Attributes:
+        component_appid: ``component_appid``, the platform's appid (a non-empty string).
+        authorizer_appid: ``authorizer_appid``, the merchant's appid (a non-empty string).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "cgi-bin/component/api_get_authorizer_info",

@@ -462,7 +462,13 @@ class EnvNotReadyError(WxTcbError, TimeoutError):
 @attrs.frozen
 class CreateEnv(Method[CreatedBatchEnv]):
     """Create an environment (``EnvType`` ``"run"``); never resent. Wait for it with
-    `Batch.wait_env_ready`."""
+    `Batch.wait_env_ready`.
+
+    Attributes:
+        alias: ``alias``, the new environment's name: starts with a-z and holds only ``[a-zA-Z0-9-]`` (checked
+            before sending).
+        env_type: ``EnvType``, always ``"run"`` (not an argument).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/createenv",
@@ -481,6 +487,9 @@ class BatchModifyEnv(Method[None]):
 
     Batch mode has no ``componenttcb/`` path for it: WeChat's page documents ``tcb/modifyenv``
     called with the component token.
+
+    Attributes:
+        env: ``env``, the environment to turn into a mini-program environment (a non-empty id).
     """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
@@ -512,7 +521,13 @@ class DescribeEnvs(Method[list[BatchEnvInfo]]):
 
 @attrs.frozen
 class BatchGetEnvId(Method[EnvRelations]):
-    """The environments each of *appids* can use (shared ones included)."""
+    """The environments each of *appids* can use (shared ones included).
+
+    Attributes:
+        appids: ``appids``, the mini programs to look up: a non-empty list of non-empty strings (not one
+            string).
+        source_type: ``source_type`` (1: a cloud-run environment); an integer, sent only when given.
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/batchgetenvid",
@@ -529,7 +544,12 @@ class BatchGetEnvId(Method[EnvRelations]):
 @attrs.frozen
 class BatchShareEnv(Method[ShareResult]):
     """Share environments with mini programs (permission set 18); each admin confirms at the
-    returned URL. Never resent (each call sends confirmations)."""
+    returned URL. Never resent (each call sends confirmations).
+
+    Attributes:
+        data: ``data``, one or more `ShareTarget` (which environment to share with which appids).
+        source_type: ``source_type`` (1: a cloud-run environment); an integer, sent only when given.
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/batchshareenv",
@@ -552,7 +572,14 @@ _DBCOLLECTION = _DOCS + "openApi/OpenApiDoc/cloudbase-common/db-management/dbcol
 
 @attrs.frozen
 class BatchDbInsert(Method[list[str]]):
-    """Insert documents (``add()``); returns their ids. Never resent."""
+    """Insert documents (``add()``); returns their ids. Never resent.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``add()`` (or its text,
+            non-empty).
+        action: ``action``, always ``"insert"`` (not an argument).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/dbrecord",
@@ -569,7 +596,14 @@ class BatchDbInsert(Method[list[str]]):
 
 @attrs.frozen
 class BatchDbDelete(Method[int]):
-    """Delete documents (``remove()``); returns how many."""
+    """Delete documents (``remove()``); returns how many.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``remove()`` (or its text,
+            non-empty).
+        action: ``action``, always ``"delete"`` (not an argument).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/dbrecord", token=TokenKind.COMPONENT, result_key="deleted", doc=_DBRECORD
@@ -582,7 +616,14 @@ class BatchDbDelete(Method[int]):
 
 @attrs.frozen
 class BatchDbUpdate(Method[UpdateResult]):
-    """Update documents (``update()``/``set()``); resent only when the statement only sets."""
+    """Update documents (``update()``/``set()``); resent only when the statement only sets.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``update()`` or ``set()`` (or
+            its text, non-empty).
+        action: ``action``, always ``"update"`` (not an argument).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/dbrecord", token=TokenKind.COMPONENT, doc=_DBRECORD
@@ -599,7 +640,14 @@ class BatchDbUpdate(Method[UpdateResult]):
 
 @attrs.frozen
 class BatchDbQuery(Method[QueryResult]):
-    """Read a page of documents (``get()``); the pager is lower-case on the wire."""
+    """Read a page of documents (``get()``); the pager is lower-case on the wire.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``get()`` (or its text,
+            non-empty).
+        action: ``action``, always ``"query"`` (not an argument).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/dbrecord", token=TokenKind.COMPONENT, doc=_DBRECORD
@@ -616,7 +664,13 @@ class BatchDbQuery(Method[QueryResult]):
 
 @attrs.frozen
 class BatchCollectionAdd(Method[None]):
-    """Create a collection. Never resent."""
+    """Create a collection. Never resent.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        collection_name: ``collection_name``, the collection to create (a non-empty string).
+        action: ``action``, always ``"add"`` (not an argument).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/dbcollection", token=TokenKind.COMPONENT, idempotent=False, doc=_DBCOLLECTION
@@ -629,7 +683,13 @@ class BatchCollectionAdd(Method[None]):
 
 @attrs.frozen
 class BatchCollectionDelete(Method[None]):
-    """Drop a collection (``action`` ``"del"``). Never resent."""
+    """Drop a collection (``action`` ``"del"``). Never resent.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        collection_name: ``collection_name``, the collection to drop (a non-empty string).
+        action: ``action``, always ``"del"`` (not an argument).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/dbcollection", token=TokenKind.COMPONENT, idempotent=False, doc=_DBCOLLECTION
@@ -642,7 +702,14 @@ class BatchCollectionDelete(Method[None]):
 
 @attrs.frozen
 class BatchCollectionGet(Method[BatchCollectionList]):
-    """List collections, *limit* (20 by default, as the page says) from *offset*."""
+    """List collections, *limit* (20 by default, as the page says) from *offset*.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        limit: ``limit``, how many collections per page (20 by default; a non-negative integer).
+        offset: ``offset``, how many to skip (a non-negative integer).
+        action: ``action``, always ``"get"`` (not an argument).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/dbcollection", token=TokenKind.COMPONENT, doc=_DBCOLLECTION
@@ -663,7 +730,12 @@ class BatchCollectionGet(Method[BatchCollectionList]):
 
 @attrs.frozen
 class BatchDbAggregate(Method[list[dict[str, Any]]]):
-    """Run an aggregation (``db.collection(…).aggregate()….end()``); returns the rows."""
+    """Run an aggregation (``db.collection(…).aggregate()….end()``); returns the rows.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        query: ``query``, the aggregation as a non-empty string (``db.collection(…).aggregate()….end()``).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/dbaggregate",
@@ -680,7 +752,17 @@ class BatchDbAggregate(Method[list[dict[str, Any]]]):
 
 @attrs.frozen
 class BatchDbImport(Method[int]):
-    """Import a file of the environment's storage into a collection; returns the job id. Never resent."""
+    """Import a file of the environment's storage into a collection; returns the job id. Never resent.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        collection_name: ``collection_name``, the collection to import into (a non-empty string).
+        file_path: ``file_path``, the file's path in the environment's storage (a non-empty string).
+        file_type: ``file_type``, `FileType.JSON` (1) or `FileType.CSV` (2); an integer is converted.
+        stop_on_error: ``stop_on_error``, whether the import stops on an error (False by default).
+        conflict_mode: ``conflict_mode``, `ConflictMode.INSERT` (1) or `ConflictMode.UPSERT` (2) for an
+            existing ``_id``.
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/dbimport",
@@ -700,7 +782,15 @@ class BatchDbImport(Method[int]):
 
 @attrs.frozen
 class BatchDbExport(Method[int]):
-    """Export what a ``get()`` statement matches to a file; returns the job id. Never resent."""
+    """Export what a ``get()`` statement matches to a file; returns the job id. Never resent.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        file_path: ``file_path``, where the file is written in the environment's storage (a non-empty string).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``get()`` (or its text,
+            non-empty).
+        file_type: ``file_type``, `FileType.JSON` (1) or `FileType.CSV` (2); an integer is converted.
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/dbexport",
@@ -718,7 +808,12 @@ class BatchDbExport(Method[int]):
 
 @attrs.frozen
 class BatchMigrationState(Method[MigrationJob]):
-    """The state of an import or export job (``err_msg`` or ``error_msg``)."""
+    """The state of an import or export job (``err_msg`` or ``error_msg``).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        job_id: ``job_id``, the id `BatchDbImport` or `BatchDbExport` returned (a non-negative integer).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/dbmigrationstate",
@@ -737,7 +832,13 @@ class BatchMigrationState(Method[MigrationJob]):
 
 @attrs.frozen
 class BatchUploadFile(Method[UploadLink]):
-    """Get a link to upload a file to *path* (step one; `BatchStorage.upload` does both)."""
+    """Get a link to upload a file to *path* (step one; `BatchStorage.upload` does both).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        path: ``path``, the file's path in the bucket (``avatars/1.png``; checked by
+            `wxtcb.storage.check_cloud_path`).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/uploadfile",
@@ -758,7 +859,12 @@ class BatchUploadFile(Method[UploadLink]):
 
 @attrs.frozen
 class BatchDownloadFile(Method[list[FileLink]]):
-    """Get download links for up to 50 files (`BatchStorage.download_urls` takes any number)."""
+    """Get download links for up to 50 files (`BatchStorage.download_urls` takes any number).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        file_list: ``file_list``, 1 to 50 `wxtcb.storage.FileRequest` (a file id and how long its link lives).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/batchdownloadfile",
@@ -777,7 +883,13 @@ class BatchDownloadFile(Method[list[FileLink]]):
 
 @attrs.frozen
 class BatchDeleteFile(Method[DeleteAnswer]):
-    """Delete up to 50 files (`BatchStorage.delete` takes any number); not retried."""
+    """Delete up to 50 files (`BatchStorage.delete` takes any number); not retried.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        fileid_list: ``fileid_list``, 1 to 50 ``cloud://`` file ids (non-empty strings; a list, not one
+            string).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/batchdeletefile",
@@ -802,7 +914,11 @@ class BatchDeleteFile(Method[DeleteAnswer]):
 
 @attrs.frozen
 class CreateStaticStore(Method[None]):
-    """Open static website hosting for *env*. Never resent."""
+    """Open static website hosting for *env*. Never resent.
+
+    Attributes:
+        env: ``env``, the environment to open static hosting for (a non-empty id).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/createstaticstore",
@@ -816,7 +932,12 @@ class CreateStaticStore(Method[None]):
 
 @attrs.frozen
 class StaticUploadFile(Method[StaticUploadLink]):
-    """Get a signed URL to PUT a static website file (`StaticHosting.upload` does both steps)."""
+    """Get a signed URL to PUT a static website file (`StaticHosting.upload` does both steps).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        filename: ``filename``, the file's path on the static site (``index.html``; checked as a cloud path).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/staticuploadfile",
@@ -837,7 +958,14 @@ class StaticUploadFile(Method[StaticUploadLink]):
 
 @attrs.frozen(kw_only=True)
 class CreateCloudbaseRunEnv(Method[CreatedRunEnv]):
-    """Create a cloud-run (微信云托管) environment; every argument is optional. Never resent."""
+    """Create a cloud-run (微信云托管) environment; every argument is optional. Never resent.
+
+    Attributes:
+        alias: ``alias``, the environment's name: starts with a-z, holds only ``[a-zA-Z0-9-]``; sent only when
+            given.
+        vpc_id: ``vpc_id``, a non-empty string; sent only when given.
+        sub_net_ids: ``sub_net_ids``, a list of non-empty strings; sent only when given.
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/createcloudbaserunenv",
@@ -872,7 +1000,16 @@ class DescribeCloudbaseRunEnvs(Method[list[RunEnvInfo]]):
 @attrs.frozen
 class BatchUploadScf(Method[list[EnvError]]):
     """Create a cloud function in several environments from a zip (up to 20 MB); returns the
-    environments where it failed. Never resent."""
+    environments where it failed. Never resent.
+
+    Attributes:
+        functionname: ``functionname``, the cloud function's name (a non-empty string).
+        envs: ``envs``, the environments to create it in: a non-empty list of non-empty strings.
+        zipfile: ``zipfile``, the zip as base64 text: bytes (at most 20 MB) are encoded here. Hidden from the
+            repr.
+        vpcid: ``vpcid``, a non-empty string; sent only when given.
+        subnetid: ``subnetid``, a non-empty string; sent only when given.
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "componenttcb/batchuploadscf",

@@ -82,6 +82,11 @@ class Client:
         transport: Sends the requests instead of aiohttp (tests, other HTTP stacks).
         max_response_size: The largest answer read, in bytes (default 4 MiB); a larger one raises
             `ResponseTooLarge` and is not retried.
+
+    Attributes:
+        provider: The `TokenProvider` the client's calls take their token from.
+        base_url: The host requests go to: *base_url*, else the provider's ``base_url``, else
+            `DEFAULT_BASE_URL`.
     """
 
     __slots__ = ("_owns_pipeline", "_pipeline", "_state", "base_url", "provider")

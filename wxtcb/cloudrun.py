@@ -111,21 +111,36 @@ _DOCS = "https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/c
 
 @attrs.frozen
 class CustomText:
-    """The ``text`` of a customer-service message."""
+    """The ``text`` of a customer-service message.
+
+    Attributes:
+        content: ``content``, the text.
+    """
 
     content: str
 
 
 @attrs.frozen
 class CustomImage:
-    """The ``image`` of a customer-service message: a media id from the temporary-media upload."""
+    """The ``image`` of a customer-service message: a media id from the temporary-media upload.
+
+    Attributes:
+        media_id: ``media_id``, the image's media id.
+    """
 
     media_id: str
 
 
 @attrs.frozen
 class CustomLink:
-    """The ``link`` of a customer-service message (a titled link with a picture)."""
+    """The ``link`` of a customer-service message (a titled link with a picture).
+
+    Attributes:
+        title: ``title``, the link's title.
+        description: ``description``, the text under the title.
+        url: ``url``, where the link goes.
+        thumb_url: ``thumb_url``, the picture's URL.
+    """
 
     title: str
     description: str
@@ -168,6 +183,15 @@ class SendCustomMessage(Method[None]):
 
     ``msgtype`` is derived from the content given. WeChat accepts it within 48 hours of the
     user's last message (official accounts: other windows for menus and scans).
+
+    Attributes:
+        touser: ``touser``, the user's openid (a non-empty string).
+        text: ``text``, a `CustomText`; left out when None.
+        image: ``image``, a `CustomImage`; left out when None.
+        link: ``link``, a `CustomLink`; left out when None.
+        miniprogrampage: ``miniprogrampage``, a `CustomMiniProgramPage`; left out when None.
+        msgtype: ``msgtype``, the name of the one content given (``"text"``, ``"image"``, ``"link"``,
+            ``"miniprogrampage"``; not an argument).
     """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
@@ -204,7 +228,12 @@ def _check_command(_: object, __: attrs.Attribute[str], value: str) -> None:
 
 @attrs.frozen
 class SetTyping(Method[None]):
-    """Show (``"Typing"``) or hide (``"CancelTyping"``) the typing indicator in the user's chat."""
+    """Show (``"Typing"``) or hide (``"CancelTyping"``) the typing indicator in the user's chat.
+
+    Attributes:
+        touser: ``touser``, the user's openid.
+        command: ``command``, ``"Typing"`` (the default) or ``"CancelTyping"``; nothing else is accepted.
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "cgi-bin/message/custom/typing", doc=_DOCS + "customerServiceMessage.setTyping.html"
@@ -299,14 +328,23 @@ class _UserMessage(Message):
 
 @attrs.frozen(kw_only=True)
 class TextMessage(_UserMessage):
-    """``text``: *content* is what the user typed; ``msg_id`` is ``MsgId``."""
+    """``text``: *content* is what the user typed; ``msg_id`` is ``MsgId``.
+
+    Attributes:
+        content: ``Content``, what the user typed.
+    """
 
     content: str = attrs.field(default="", metadata=_w("Content"))
 
 
 @attrs.frozen(kw_only=True)
 class ImageMessage(_UserMessage):
-    """``image``: a picture (``PicUrl``, ``MediaId``)."""
+    """``image``: a picture (``PicUrl``, ``MediaId``).
+
+    Attributes:
+        pic_url: ``PicUrl``, the picture's URL.
+        media_id: ``MediaId``, the picture's media id.
+    """
 
     pic_url: str = attrs.field(default="", metadata=_w("PicUrl"))
     media_id: str = attrs.field(default="", metadata=_w("MediaId"))
@@ -314,7 +352,13 @@ class ImageMessage(_UserMessage):
 
 @attrs.frozen(kw_only=True)
 class VoiceMessage(_UserMessage):
-    """``voice``: a voice clip (``MediaId``, ``Format``; ``Recognition`` when speech recognition is on)."""
+    """``voice``: a voice clip (``MediaId``, ``Format``; ``Recognition`` when speech recognition is on).
+
+    Attributes:
+        media_id: ``MediaId``, the clip's media id.
+        format: ``Format``, the clip's audio format.
+        recognition: ``Recognition``, the recognised text when speech recognition is on, else None.
+    """
 
     media_id: str = attrs.field(default="", metadata=_w("MediaId"))
     format: str = attrs.field(default="", metadata=_w("Format"))
@@ -323,7 +367,12 @@ class VoiceMessage(_UserMessage):
 
 @attrs.frozen(kw_only=True)
 class VideoMessage(_UserMessage):
-    """``video``: a video (``MediaId``, ``ThumbMediaId``)."""
+    """``video``: a video (``MediaId``, ``ThumbMediaId``).
+
+    Attributes:
+        media_id: ``MediaId``, the video's media id.
+        thumb_media_id: ``ThumbMediaId``, its thumbnail's media id.
+    """
 
     media_id: str = attrs.field(default="", metadata=_w("MediaId"))
     thumb_media_id: str = attrs.field(default="", metadata=_w("ThumbMediaId"))
@@ -336,7 +385,14 @@ class ShortVideoMessage(VideoMessage):
 
 @attrs.frozen(kw_only=True)
 class LocationMessage(_UserMessage):
-    """``location``: a place (``Location_X`` latitude, ``Location_Y`` longitude, ``Scale``, ``Label``)."""
+    """``location``: a place (``Location_X`` latitude, ``Location_Y`` longitude, ``Scale``, ``Label``).
+
+    Attributes:
+        location_x: ``Location_X``, the latitude.
+        location_y: ``Location_Y``, the longitude.
+        scale: ``Scale``, the map's scale.
+        label: ``Label``, the place's description.
+    """
 
     location_x: float = attrs.field(default=0.0, metadata=_w("Location_X"))
     location_y: float = attrs.field(default=0.0, metadata=_w("Location_Y"))
@@ -346,7 +402,13 @@ class LocationMessage(_UserMessage):
 
 @attrs.frozen(kw_only=True)
 class LinkMessage(_UserMessage):
-    """``link``: a shared link (``Title``, ``Description``, ``Url``)."""
+    """``link``: a shared link (``Title``, ``Description``, ``Url``).
+
+    Attributes:
+        title: ``Title``, the link's title.
+        description: ``Description``, its description.
+        url: ``Url``, where it goes.
+    """
 
     title: str = attrs.field(default="", metadata=_w("Title"))
     description: str = attrs.field(default="", metadata=_w("Description"))
@@ -358,6 +420,13 @@ class MiniProgramPageMessage(_UserMessage):
     """``miniprogrampage``: a mini-program card.
 
     Fields ``Title``, ``AppId``, ``PagePath``, ``ThumbUrl`` and ``ThumbMediaId``.
+
+    Attributes:
+        title: ``Title``, the card's title.
+        app_id: ``AppId``, the mini program's appid.
+        page_path: ``PagePath``, the page the card opens.
+        thumb_url: ``ThumbUrl``, the cover's URL.
+        thumb_media_id: ``ThumbMediaId``, the cover's media id.
     """
 
     title: str = attrs.field(default="", metadata=_w("Title"))
@@ -369,14 +438,22 @@ class MiniProgramPageMessage(_UserMessage):
 
 @attrs.frozen(kw_only=True)
 class Event(Message):
-    """``event``: *event* is ``Event`` as WeChat sent it; its other fields are in ``raw``."""
+    """``event``: *event* is ``Event`` as WeChat sent it; its other fields are in ``raw``.
+
+    Attributes:
+        event: ``Event``, the event's name as WeChat sent it.
+    """
 
     event: str = attrs.field(default="", metadata=_w("Event"))
 
 
 @attrs.frozen(kw_only=True)
 class EnterSessionEvent(Event):
-    """``user_enter_tempsession``: the user opened the customer-service chat (``SessionFrom``)."""
+    """``user_enter_tempsession``: the user opened the customer-service chat (``SessionFrom``).
+
+    Attributes:
+        session_from: ``SessionFrom``, as WeChat sent it.
+    """
 
     session_from: str = attrs.field(default="", metadata=_w("SessionFrom"))
 
@@ -384,7 +461,12 @@ class EnterSessionEvent(Event):
 @attrs.frozen(kw_only=True)
 class SubscribeEvent(Event):
     """``subscribe`` / ``unsubscribe`` (official accounts); a subscription through a QR code has
-    ``EventKey`` (``qrscene_…``) and ``Ticket``."""
+    ``EventKey`` (``qrscene_…``) and ``Ticket``.
+
+    Attributes:
+        event_key: ``EventKey``, ``qrscene_…`` for a subscription through a QR code, else empty.
+        ticket: ``Ticket``, the QR code's ticket for a subscription through one, else empty.
+    """
 
     event_key: str = attrs.field(default="", metadata=_w("EventKey"))
     ticket: str = attrs.field(default="", metadata=_w("Ticket"))
@@ -397,7 +479,13 @@ class ScanEvent(SubscribeEvent):
 
 @attrs.frozen(kw_only=True)
 class LocationEvent(Event):
-    """``LOCATION``: the reported position (``Latitude``, ``Longitude``, ``Precision``)."""
+    """``LOCATION``: the reported position (``Latitude``, ``Longitude``, ``Precision``).
+
+    Attributes:
+        latitude: ``Latitude``, the reported latitude.
+        longitude: ``Longitude``, the reported longitude.
+        precision: ``Precision``, the reported precision.
+    """
 
     latitude: float = attrs.field(default=0.0, metadata=_w("Latitude"))
     longitude: float = attrs.field(default=0.0, metadata=_w("Longitude"))
@@ -406,7 +494,11 @@ class LocationEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class MenuEvent(Event):
-    """``CLICK`` / ``VIEW``: a menu item (``EventKey``: its key, or the URL for ``VIEW``)."""
+    """``CLICK`` / ``VIEW``: a menu item (``EventKey``: its key, or the URL for ``VIEW``).
+
+    Attributes:
+        event_key: ``EventKey``, the menu item's key, or the URL for ``VIEW``.
+    """
 
     event_key: str = attrs.field(default="", metadata=_w("EventKey"))
 
@@ -550,7 +642,11 @@ def encode(fields: Mapping[str, Any], *, xml: bool) -> bytes:
 
 
 class Reply:
-    """A passive reply: what a handler returns to answer in the HTTP response (official accounts only)."""
+    """A passive reply: what a handler returns to answer in the HTTP response (official accounts only).
+
+    Attributes:
+        msg_type: ``MsgType`` of the reply (each subclass sets it).
+    """
 
     msg_type: ClassVar[str] = ""
 
@@ -570,7 +666,12 @@ class Reply:
 
 @attrs.frozen
 class TextReply(Reply):
-    """Answer with text."""
+    """Answer with text.
+
+    Attributes:
+        msg_type: ``"text"``.
+        content: The text.
+    """
 
     msg_type: ClassVar[str] = "text"
     content: str
@@ -581,7 +682,12 @@ class TextReply(Reply):
 
 @attrs.frozen
 class ImageReply(Reply):
-    """Answer with an image (a permanent or temporary media id)."""
+    """Answer with an image (a permanent or temporary media id).
+
+    Attributes:
+        msg_type: ``"image"``.
+        media_id: The image's media id (permanent or temporary).
+    """
 
     msg_type: ClassVar[str] = "image"
     media_id: str
@@ -592,7 +698,12 @@ class ImageReply(Reply):
 
 @attrs.frozen
 class VoiceReply(Reply):
-    """Answer with a voice clip (media id)."""
+    """Answer with a voice clip (media id).
+
+    Attributes:
+        msg_type: ``"voice"``.
+        media_id: The voice clip's media id.
+    """
 
     msg_type: ClassVar[str] = "voice"
     media_id: str
@@ -603,7 +714,14 @@ class VoiceReply(Reply):
 
 @attrs.frozen
 class VideoReply(Reply):
-    """Answer with a video (media id, title, description)."""
+    """Answer with a video (media id, title, description).
+
+    Attributes:
+        msg_type: ``"video"``.
+        media_id: The video's media id.
+        title: The video's title (empty by default).
+        description: The video's description (empty by default).
+    """
 
     msg_type: ClassVar[str] = "video"
     media_id: str
@@ -667,6 +785,9 @@ class RedisDedupe:
     Args:
         redis: A ``redis.asyncio.Redis`` client (``pip install 'wxtcb[redis]'``).
         prefix: The key prefix.
+
+    Attributes:
+        prefix: The key prefix (``"wxtcb:push"`` by default).
     """
 
     def __init__(self, redis: Any, *, prefix: str = "wxtcb:push") -> None:
@@ -712,6 +833,15 @@ class Bot:
         max_body: The largest body accepted, in bytes.
         on_error: Called with the message and the exception when a handler fails (after the
             bot logged the handler's name and the exception's class, never the content).
+
+    Attributes:
+        client: The client replies are sent with.
+        public_access: Whether only pushes carrying the ``x-wx-source`` header are accepted.
+        deadline: Seconds within which every push is answered.
+        max_body: The largest body accepted, in bytes.
+        dedupe: Where seen pushes are remembered (a `MemoryDedupe` unless one was given).
+        dedupe_window: Seconds a push is remembered.
+        on_error: Called with the message and the exception when a handler fails, or None.
     """
 
     def __init__(

@@ -295,14 +295,24 @@ class MigrationJob:
 
 
 class FileType(enum.IntEnum):
-    """The format of an import or export file: ``JSON`` is 1 on the wire, ``CSV`` is 2."""
+    """The format of an import or export file: ``JSON`` is 1 on the wire, ``CSV`` is 2.
+
+    Attributes:
+        JSON: A JSON file, 1 on the wire.
+        CSV: A CSV file, 2 on the wire.
+    """
 
     JSON = 1
     CSV = 2
 
 
 class ConflictMode(enum.IntEnum):
-    """What an import does with an existing ``_id``: ``INSERT`` (1) or ``UPSERT`` (2)."""
+    """What an import does with an existing ``_id``: ``INSERT`` (1) or ``UPSERT`` (2).
+
+    Attributes:
+        INSERT: Insert, 1 on the wire.
+        UPSERT: Upsert, 2 on the wire.
+    """
 
     INSERT = 1
     UPSERT = 2
@@ -416,7 +426,13 @@ def _aggregate_statement(value: str) -> str:
 
 @attrs.frozen
 class DatabaseQuery(Method[QueryResult]):
-    """Read a page of documents (``get()``); WeChat returns 10 unless the statement limits."""
+    """Read a page of documents (``get()``); WeChat returns 10 unless the statement limits.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``get()`` (or its text,
+            non-empty).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint("tcb/databasequery", doc=_DOCS + "databaseQuery.html")
 
@@ -430,7 +446,13 @@ class DatabaseQuery(Method[QueryResult]):
 
 @attrs.frozen
 class DatabaseAdd(Method[list[str]]):
-    """Insert documents (``add()``); returns their ids. Never resent."""
+    """Insert documents (``add()``); returns their ids. Never resent.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``add()`` (or its text,
+            non-empty).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/databaseadd", idempotent=False, result_key="id_list", doc=_DOCS + "databaseAdd.html"
@@ -447,7 +469,13 @@ _ACCUMULATES = re.compile(r"(?:\b_|\bcommand)\s*\.\s*(?:inc|mul|push|pop|shift|u
 @attrs.frozen
 class DatabaseUpdate(Method[UpdateResult]):
     """Update documents (``update()`` or ``doc(id).set()``); resent after a transient failure
-    only when the statement has no ``inc``/``mul``/``push``/``pop``/``shift``/``unshift``."""
+    only when the statement has no ``inc``/``mul``/``push``/``pop``/``shift``/``unshift``.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``update()`` or ``set()`` (or
+            its text, non-empty).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/databaseupdate",
@@ -465,7 +493,13 @@ class DatabaseUpdate(Method[UpdateResult]):
 
 @attrs.frozen
 class DatabaseDelete(Method[int]):
-    """Delete documents (``remove()``); returns how many."""
+    """Delete documents (``remove()``); returns how many.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``remove()`` (or its text,
+            non-empty).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/databasedelete", result_key="deleted", doc=_DOCS + "databaseDelete.html"
@@ -477,7 +511,13 @@ class DatabaseDelete(Method[int]):
 
 @attrs.frozen
 class DatabaseCount(Method[int]):
-    """Count documents (``count()``)."""
+    """Count documents (``count()``).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``count()`` (or its text,
+            non-empty).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/databasecount", result_key="count", doc=_DOCS + "databaseCount.html"
@@ -489,7 +529,12 @@ class DatabaseCount(Method[int]):
 
 @attrs.frozen
 class DatabaseAggregate(Method[list[dict[str, Any]]]):
-    """Run an aggregation (a string: ``db.collection(…).aggregate()….end()``); returns the rows."""
+    """Run an aggregation (a string: ``db.collection(…).aggregate()….end()``); returns the rows.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        query: ``query``, the aggregation as a non-empty string (``db.collection(…).aggregate()….end()``).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/databaseaggregate", result_key="data", doc=_DOCS + "databaseAggregate.html"
@@ -507,7 +552,12 @@ class DatabaseAggregate(Method[list[dict[str, Any]]]):
 
 @attrs.frozen
 class DatabaseCollectionAdd(Method[None]):
-    """Create a collection. Never resent (a repeat would fail: it exists)."""
+    """Create a collection. Never resent (a repeat would fail: it exists).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        collection_name: ``collection_name``, the collection to create (a non-empty string).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/databasecollectionadd", idempotent=False, doc=_DOCS + "databaseCollectionAdd.html"
@@ -519,7 +569,12 @@ class DatabaseCollectionAdd(Method[None]):
 
 @attrs.frozen
 class DatabaseCollectionDelete(Method[None]):
-    """Drop a collection and its documents. Never resent (a repeat would fail: it is gone)."""
+    """Drop a collection and its documents. Never resent (a repeat would fail: it is gone).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        collection_name: ``collection_name``, the collection to drop (a non-empty string).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/databasecollectiondelete",
@@ -539,7 +594,13 @@ def _non_negative(_: object, attribute: attrs.Attribute[int], value: object) -> 
 
 @attrs.frozen
 class DatabaseCollectionGet(Method[CollectionList]):
-    """List the environment's collections, *limit* at a time from *offset*."""
+    """List the environment's collections, *limit* at a time from *offset*.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        limit: ``limit``, how many collections per page (10 by default; a non-negative integer).
+        offset: ``offset``, how many to skip (a non-negative integer).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/databasecollectionget", doc=_DOCS + "databaseCollectionGet.html"
@@ -561,7 +622,17 @@ def _file_path(_: object, __: attrs.Attribute[str], value: object) -> None:
 @attrs.frozen
 class DatabaseMigrateImport(Method[int]):
     """Import a file already in the environment's storage into a collection; returns the job id.
-    Never resent."""
+    Never resent.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        collection_name: ``collection_name``, the collection to import into (a non-empty string).
+        file_path: ``file_path``, the file's path in the environment's storage (a non-empty string).
+        file_type: ``file_type``, `FileType.JSON` (1) or `FileType.CSV` (2); an integer is converted.
+        stop_on_error: ``stop_on_error``, whether the import stops on an error (False by default).
+        conflict_mode: ``conflict_mode``, `ConflictMode.INSERT` (1) or `ConflictMode.UPSERT` (2) for an
+            existing ``_id``.
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/databasemigrateimport",
@@ -581,7 +652,15 @@ class DatabaseMigrateImport(Method[int]):
 @attrs.frozen
 class DatabaseMigrateExport(Method[int]):
     """Export what a ``get()`` statement matches to a file in storage; returns the job id.
-    Never resent."""
+    Never resent.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        file_path: ``file_path``, where the file is written in the environment's storage (a non-empty string).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``get()`` (or its text,
+            non-empty).
+        file_type: ``file_type``, `FileType.JSON` (1) or `FileType.CSV` (2); an integer is converted.
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/databasemigrateexport",
@@ -598,7 +677,12 @@ class DatabaseMigrateExport(Method[int]):
 
 @attrs.frozen
 class DatabaseMigrateQueryInfo(Method[MigrationJob]):
-    """The state of an import or export job."""
+    """The state of an import or export job.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        job_id: ``job_id``, the id an import or export returned (a non-negative integer).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/databasemigratequeryinfo", doc=_DOCS + "databaseMigrateQueryInfo.html"
@@ -629,7 +713,14 @@ def _drops(value: Iterable[str]) -> tuple[_IndexName, ...]:
 
 @attrs.frozen
 class UpdateIndex(Method[None]):
-    """Create and drop a collection's indexes. Never resent (a repeat would fail)."""
+    """Create and drop a collection's indexes. Never resent (a repeat would fail).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        collection_name: ``collection_name``, the collection whose indexes change (a non-empty string).
+        create_indexes: ``create_indexes``, the `Index` objects to create (none by default).
+        drop_indexes: ``drop_indexes``, the names of the indexes to drop (a list of names, not one string).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/updateindex", idempotent=False, doc=_DOCS + "updateIndex.html"

@@ -246,7 +246,12 @@ def _name(value: object, where: str) -> str:
 
 @attrs.frozen
 class RegExp:
-    """A ``db.RegExp({regexp, options})`` condition for a string field; build with `regexp`."""
+    """A ``db.RegExp({regexp, options})`` condition for a string field; build with `regexp`.
+
+    Attributes:
+        pattern: The regular expression (a non-empty string).
+        options: Its flags: ``i``, ``m`` and ``s``, each at most once (``""`` for none).
+    """
 
     pattern: str
     options: str
@@ -267,7 +272,11 @@ def regexp(pattern: str, options: str = "") -> RegExp:
 
 @attrs.frozen
 class ServerDate:
-    """``db.serverDate()``: the server's clock (plus `offset_ms`) when the statement runs."""
+    """``db.serverDate()``: the server's clock (plus `offset_ms`) when the statement runs.
+
+    Attributes:
+        offset_ms: Milliseconds added to the server's clock (0 by default).
+    """
 
     offset_ms: int = 0
 
@@ -511,7 +520,11 @@ def _head(name: str) -> str:
 
 @attrs.frozen
 class Query:
-    """A filtered, sorted, paged view of a collection; every method returns a new `Query`."""
+    """A filtered, sorted, paged view of a collection; every method returns a new `Query`.
+
+    Attributes:
+        collection: The collection's name (a non-empty string).
+    """
 
     collection: str = attrs.field(validator=lambda _i, _a, v: _name(v, "collection name"))
     #: ``(method, encoded arguments)`` in call order.
@@ -596,7 +609,12 @@ class Query:
 
 @attrs.frozen
 class DocumentRef:
-    """One document by ``_id`` (``db.collection(name).doc(id)``)."""
+    """One document by ``_id`` (``db.collection(name).doc(id)``).
+
+    Attributes:
+        collection: The collection's name (a non-empty string).
+        doc_id: The document's ``_id`` (a non-empty string).
+    """
 
     collection: str = attrs.field(validator=lambda _i, _a, v: _name(v, "collection name"))
     doc_id: str = attrs.field(validator=lambda _i, _a, v: _name(v, "doc() id"))
@@ -622,7 +640,11 @@ class DocumentRef:
 
 @attrs.frozen
 class CollectionRef:
-    """A collection (``db.collection(name)``): start a query, address a document, or add."""
+    """A collection (``db.collection(name)``): start a query, address a document, or add.
+
+    Attributes:
+        name: The collection's name (a non-empty string).
+    """
 
     name: str = attrs.field(validator=lambda _i, _a, v: _name(v, "collection name"))
 

@@ -121,7 +121,12 @@ class CloudAccessTokenConfig:
 
 @attrs.frozen
 class CreateEnvAndResource(Method[CreatedEnv]):
-    """Create a pay-as-you-go environment (``type`` is always ``"CreatePostpayPackage"``); not retried."""
+    """Create a pay-as-you-go environment (``type`` is always ``"CreatePostpayPackage"``); not retried.
+
+    Attributes:
+        alias: ``alias``, the new environment's name (a non-empty string).
+        type: ``type``, always ``"CreatePostpayPackage"`` (not an argument).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/createenvandresource",
@@ -135,7 +140,11 @@ class CreateEnvAndResource(Method[CreatedEnv]):
 
 @attrs.frozen
 class ModifyEnv(Method[None]):
-    """Turn an environment created in Tencent Cloud's console into a mini-program environment."""
+    """Turn an environment created in Tencent Cloud's console into a mini-program environment.
+
+    Attributes:
+        env: ``env``, the environment to turn into a mini-program environment (a non-empty id).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/modifyenv", doc=_DOCS + "en/openApi/OpenApiDoc/cloudbase-common/env-management/changeTcbEnv.html"
@@ -146,7 +155,12 @@ class ModifyEnv(Method[None]):
 
 @attrs.frozen
 class ShareEnv(Method[None]):
-    """Share an environment with another account (*appid*)."""
+    """Share an environment with another account (*appid*).
+
+    Attributes:
+        env: ``env``, the environment to share (a non-empty id).
+        appid: ``appid``, the account it is shared with (a non-empty string).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/shareenv", doc=_DOCS + "en/openApi/OpenApiDoc/cloudbase-common/env-management/shareEnv.html"
@@ -158,7 +172,11 @@ class ShareEnv(Method[None]):
 
 @attrs.frozen
 class GetEnvInfo(Method[list[EnvInfo]]):
-    """List the app's environments (only *env* when given)."""
+    """List the app's environments (only *env* when given).
+
+    Attributes:
+        env: ``env``, the one environment to describe; left out of the body when None (every environment).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/getenvinfo",
@@ -175,7 +193,12 @@ class GetEnvInfo(Method[list[EnvInfo]]):
 
 @attrs.frozen
 class GetCloudAccessToken(Method[CloudAccessTokenConfig]):
-    """Read whether ``cloudbase_access_token`` is allowed in *env*, its API whitelist and version."""
+    """Read whether ``cloudbase_access_token`` is allowed in *env*, its API whitelist and version.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        action: ``action``, always ``"get"`` (not an argument).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/usecloudaccesstoken",
@@ -189,7 +212,16 @@ class GetCloudAccessToken(Method[CloudAccessTokenConfig]):
 @attrs.frozen(kw_only=True)
 class SetCloudAccessToken(Method[None]):
     """Replace the ``cloudbase_access_token`` switch and whitelist of *env*, at *version*
-    (the one `GetCloudAccessToken` returned: a stale version is refused by WeChat)."""
+    (the one `GetCloudAccessToken` returned: a stale version is refused by WeChat).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        open: ``open``, whether ``cloudbase_access_token`` is allowed (True or False, nothing else).
+        api_whitelist: ``api_whitelist``, the API paths allowed (non-empty strings such as ``"/*"``; a list,
+            not one string).
+        version: ``version``, the whole number `GetCloudAccessToken` returned (0 or more).
+        action: ``action``, always ``"set"`` (not an argument).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/usecloudaccesstoken",

@@ -148,7 +148,11 @@ class APIError(WxTcbError):
 
 
 class BusyError(APIError):
-    """WeChat is busy (-1) or had a system error (-1000): transient, retried."""
+    """WeChat is busy (-1) or had a system error (-1000): transient, retried.
+
+    Attributes:
+        transient: Always True: retried by the `RetryPolicy`.
+    """
 
     transient = True
 
@@ -162,6 +166,10 @@ class CloudCallPermissionError(TokenRejectedError):
 
     No refresh can fix it: the API is not in the cloud-call permission list, or the service
     version was built before the open-API service was switched on.
+
+    Attributes:
+        hint: Add the API to the cloud-run environment's cloud-call permission list, and build a new service
+            version.
     """
 
     hint = (
@@ -171,13 +179,21 @@ class CloudCallPermissionError(TokenRejectedError):
 
 
 class QuotaError(APIError):
-    """A daily (45009) or per-minute (45011) quota is exhausted."""
+    """A daily (45009) or per-minute (45011) quota is exhausted.
+
+    Attributes:
+        hint: Check the quota with ``cgi-bin/openapi/quota/get`` and reset it with ``clear_quota`` if needed.
+    """
 
     hint = "Check the quota with cgi-bin/openapi/quota/get and reset it with clear_quota if needed"
 
 
 class IPNotAllowedError(APIError):
-    """The caller's IP address is not on the API whitelist."""
+    """The caller's IP address is not on the API whitelist.
+
+    Attributes:
+        hint: Add this server's egress IP to the API IP whitelist.
+    """
 
     hint = "Add this server's egress IP to the API IP whitelist"
 
@@ -189,7 +205,12 @@ class IPNotAllowedError(APIError):
 
 
 class RefreshTokenInvalidError(APIError):
-    """WeChat refused the authorizer_refresh_token (61023)."""
+    """WeChat refused the authorizer_refresh_token (61023).
+
+    Attributes:
+        hint: Re-read the refresh tokens with ``api_get_authorizer_list``, or ask the merchant to authorize
+            again.
+    """
 
     hint = (
         "Re-read the refresh tokens with cgi-bin/component/api_get_authorizer_list, "
@@ -198,33 +219,53 @@ class RefreshTokenInvalidError(APIError):
 
 
 class TicketInvalidError(APIError):
-    """The component_verify_ticket is expired (61005) or invalid (61006)."""
+    """The component_verify_ticket is expired (61005) or invalid (61006).
+
+    Attributes:
+        hint: Wait for WeChat's next ``component_verify_ticket`` push and retry.
+    """
 
     hint = "Wait for WeChat's next component_verify_ticket push (every 10 minutes) and retry"
 
 
 class BadCredentialsError(APIError):
-    """The appid, secret or grant is wrong: fix the configuration; never retried."""
+    """The appid, secret or grant is wrong: fix the configuration; never retried.
+
+    Attributes:
+        hint: Check the appid and secret.
+    """
 
     hint = "Check the appid and secret"
 
 
 class CloudBaseError(APIError):
     """A CloudBase code (WeChat's CloudBase error table): resources -501xxx, database -502xxx,
-    storage -503xxx, functions -504xxx, WeChat's backend -601xxx. Not retried unless transient."""
+    storage -503xxx, functions -504xxx, WeChat's backend -601xxx. Not retried unless transient.
+
+    Attributes:
+        hint: Points at CloudBase's error-code page.
+    """
 
     hint = "See CloudBase's error codes: https://developers.weixin.qq.com/minigame/dev/wxcloud/reference/errcode.html"
 
 
 class CloudBaseBusyError(CloudBaseError, BusyError):
     """CloudBase was busy or slow (-501001, -501002, -502011, -601001): transient, retried when
-    the call is idempotent (a call with effects is never resent)."""
+    the call is idempotent (a call with effects is never resent).
+
+    Attributes:
+        transient: Always True: retried when the call is idempotent.
+    """
 
     transient = True
 
 
 class FunctionError(CloudBaseError):
-    """The cloud function could not be called (-504001) or failed while running (-504002)."""
+    """The cloud function could not be called (-504001) or failed while running (-504002).
+
+    Attributes:
+        hint: See the cloud function's logs in the CloudBase console.
+    """
 
     hint = "The cloud function failed: see its logs in the CloudBase console"
 
@@ -242,7 +283,11 @@ class TicketMissingError(WxTcbError):
 
 
 class TransportError(WxTcbError):
-    """The request did not produce a WeChat answer: network, timeout, HTTP status or non-JSON body."""
+    """The request did not produce a WeChat answer: network, timeout, HTTP status or non-JSON body.
+
+    Attributes:
+        transient: Whether the `RetryPolicy` may try the call again (True by default; the raiser decides).
+    """
 
     def __init__(
         self,
@@ -365,7 +410,12 @@ class TokenFileError(WxTcbError):
 
 @attrs.frozen
 class ErrcodeRule:
-    """How wxtcb treats one errcode: the class raised, and whether the token is refreshed."""
+    """How wxtcb treats one errcode: the class raised, and whether the token is refreshed.
+
+    Attributes:
+        cls: The `APIError` subclass raised for the code.
+        refresh: Whether the token is refreshed and the call replayed once.
+    """
 
     cls: type[APIError]
     refresh: bool = False

@@ -46,6 +46,7 @@ class RequestFinished:
         elapsed: Seconds the attempt took.
         errcode: WeChat's errcode when the answer was an `wxtcb.APIError`, else None.
         error: The exception's class name (``"BusyError"``, ``"RequestTimeout"``), None on success.
+        level: The `logging` level the ``wxtcb`` logger records it at: DEBUG.
     """
 
     api: str
@@ -71,6 +72,7 @@ class RetryScheduled:
         wait: Seconds until it is made.
         errcode: The errcode of the failure, when it was one.
         error: The failure's exception class name.
+        level: The `logging` level the ``wxtcb`` logger records it at: INFO.
     """
 
     api: str
@@ -96,6 +98,7 @@ class TokenFetched:
         expires_in: The lifetime WeChat gave, on success.
         errcode: The errcode of a failed fetch, when it was one.
         error: The exception class name of a failed fetch.
+        level: The `logging` level the ``wxtcb`` logger records it at: INFO.
     """
 
     kind: str
@@ -122,6 +125,7 @@ class TokenReplayed:
         kind: The kind of token that was rejected.
         appid: Whose token it was.
         errcode: The rejection: 40001, 40014 or 42001.
+        level: The `logging` level the ``wxtcb`` logger records it at: INFO.
     """
 
     api: str
@@ -148,6 +152,7 @@ class RefreshTokenRotated:
     Attributes:
         component_appid: The third-party platform.
         authorizer_appid: The merchant whose refresh token rotated.
+        level: The `logging` level the ``wxtcb`` logger records it at: INFO.
     """
 
     component_appid: str

@@ -96,7 +96,14 @@ def _loads_or_text(value: object) -> object:
 @attrs.frozen
 class InvokeCloudFunction(Method[object]):
     """Invoke a cloud function with *data* as its event; returns what it returned (decoded JSON,
-    or the text when it is not JSON). Never resent after a transient failure."""
+    or the text when it is not JSON). Never resent after a transient failure.
+
+    Attributes:
+        env: ``env`` in the query string: the environment id (non-empty).
+        name: ``name`` in the query string: the cloud function (non-empty).
+        data: The whole JSON body, the function's event: any JSON value (checked before sending); None sends
+            ``{}``.
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/invokecloudfunction",
@@ -120,7 +127,14 @@ def _delay(_: object, __: attrs.Attribute[int], value: int) -> None:
 @attrs.frozen
 class AddDelayedFunctionTask(Method[None]):
     """Run a cloud function once, *delay_time* seconds (6 s to 30 days) from now, with *data*
-    (any JSON value, sent as the JSON text WeChat wants). Never resent after a transient failure."""
+    (any JSON value, sent as the JSON text WeChat wants). Never resent after a transient failure.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        function_name: ``function_name``, the cloud function to run (non-empty).
+        data: ``data``, the event as JSON text: any JSON value is encoded here (compact, UTF-8 kept).
+        delay_time: ``delay_time``, whole seconds from now: `MIN_DELAY` (6) to `MAX_DELAY` (30 days).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/adddelayedfunctiontask",
@@ -161,7 +175,13 @@ def _loads_config(value: object) -> object:
 
 @attrs.frozen
 class GetFunctionConfig(Method[object]):
-    """Read a cloud function's configuration of *type*; returns it decoded from its JSON text."""
+    """Read a cloud function's configuration of *type*; returns it decoded from its JSON text.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        function_name: ``function_name``, the cloud function (non-empty).
+        type: ``type``, which configuration: a `FunctionConfigType` or the positive integer WeChat documents.
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/getfuncconfig",

@@ -34,7 +34,12 @@ _DOCS = "https://developers.weixin.qq.com/doc/oplatform/openApi/cloudbase-common
 
 
 class TextMode(enum.IntEnum):
-    """How cloud-run pushes are encoded: ``JSON`` is 1 on the wire, ``XML`` is 2."""
+    """How cloud-run pushes are encoded: ``JSON`` is 1 on the wire, ``XML`` is 2.
+
+    Attributes:
+        JSON: Pushes encoded as JSON, 1 on the wire.
+        XML: Pushes encoded as XML, 2 on the wire.
+    """
 
     JSON = 1
     XML = 2
@@ -157,6 +162,12 @@ class SetCallbackConfig(Method[None]):
     Each object sent replaces the one WeChat has; one left out is not changed, so sending it
     twice is the same as once: the call is idempotent and transient failures are retried. Bad
     input raises `InvalidRequestError` before anything is sent.
+
+    Attributes:
+        function_config: ``function_config``, the cloud-function push config to set; left out when None (kept
+            as it is).
+        container_config: ``container_config``, the cloud-run push config to set; left out when None (kept as
+            it is).
     """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(

@@ -33,7 +33,12 @@ class Sender(Protocol):
 
 
 class endpoint(Generic[P, T]):
-    """A namespace method that builds *method* from its arguments and sends it."""
+    """A namespace method that builds *method* from its arguments and sends it.
+
+    Attributes:
+        method: The method object's class (or any callable building one) that the namespace method sends.
+        name: The attribute name it was given on its namespace.
+    """
 
     def __init__(self, method: Callable[P, Method[T]]) -> None:
         self.method = method
@@ -75,7 +80,11 @@ class Namespace:
 
 
 class namespace(Generic[N]):
-    """Puts a domain's `Namespace` on a client: ``client.<name>`` is that namespace of the client."""
+    """Puts a domain's `Namespace` on a client: ``client.<name>`` is that namespace of the client.
+
+    Attributes:
+        cls: The `Namespace` class built for each access.
+    """
 
     def __init__(self, cls: type[N]) -> None:
         self.cls = cls

@@ -86,6 +86,9 @@ class Platform:
 
     ``await platform(method)`` sends a method object that takes the component token
     (``componenttcb/*``, ``cgi-bin/component/*``).
+
+    Attributes:
+        component: The platform's `ComponentTokenProvider`, as given.
     """
 
     #: The component-token calls of the authorization lifecycle: `wxtcb.authorization.Authorization`.

@@ -43,7 +43,14 @@ _BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
 
 @attrs.frozen
 class TicketPush:
-    """A decrypted ``component_verify_ticket`` push."""
+    """A decrypted ``component_verify_ticket`` push.
+
+    Attributes:
+        app_id: ``AppId``, the component appid the push is for.
+        create_time: ``CreateTime``, when WeChat sent it (Unix seconds).
+        info_type: ``InfoType``, ``"component_verify_ticket"``.
+        ticket: ``ComponentVerifyTicket``, the ticket itself (hidden from the repr).
+    """
 
     app_id: str
     create_time: int
@@ -58,6 +65,9 @@ class PushCrypto:
         token: The push Token configured on the platform (used for the signature).
         encoding_aes_key: The 43-character EncodingAESKey.
         appid: The appid pushes must carry (the component appid for a third-party platform).
+
+    Attributes:
+        appid: The appid pushes must carry, as given.
     """
 
     __slots__ = ("_key", "_token", "appid")

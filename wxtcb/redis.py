@@ -121,6 +121,10 @@ class RedisTokenStore:
     Durable credentials are only as durable as the Redis holding them: run it with persistence
     (AOF ``appendfsync everysec`` or better) and exclude ``{prefix}:durable:*`` from eviction
     (``maxmemory-policy noeviction`` or ``volatile-*``; durable keys carry no TTL).
+
+    Attributes:
+        timeout: The bound of each store operation in seconds, or None (as given).
+        prefix: The key prefix, as given.
     """
 
     def __init__(

@@ -369,7 +369,12 @@ class FileResults(Generic[ItemT]):
 
 @attrs.frozen
 class UploadFile(Method[UploadLink]):
-    """Get a link to upload a file to *path* (step one of an upload; `Storage.upload` does both)."""
+    """Get a link to upload a file to *path* (step one of an upload; `Storage.upload` does both).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        path: ``path``, the file's path in the bucket (``avatars/1.png``; checked by `check_cloud_path`).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint("tcb/uploadfile", doc=_DOCS + "storage/uploadFile.html")
 
@@ -379,7 +384,12 @@ class UploadFile(Method[UploadLink]):
 
 @attrs.frozen
 class BatchDownloadFile(Method[list[FileLink]]):
-    """Get download links for up to 50 files (``client.storage.download_urls`` takes any number)."""
+    """Get download links for up to 50 files (``client.storage.download_urls`` takes any number).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        file_list: ``file_list``, 1 to `BATCH_LIMIT` (50) `FileRequest` items.
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/batchdownloadfile", result_key="file_list", doc=_DOCS + "storage/batchDownloadFile.html"
@@ -391,7 +401,13 @@ class BatchDownloadFile(Method[list[FileLink]]):
 
 @attrs.frozen
 class BatchDeleteFile(Method[DeleteAnswer]):
-    """Delete up to 50 files (``client.storage.delete`` takes any number); not retried."""
+    """Delete up to 50 files (``client.storage.delete`` takes any number); not retried.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        fileid_list: ``fileid_list``, 1 to `BATCH_LIMIT` (50) ``cloud://`` file ids (non-empty strings; a
+            list, not one string).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/batchdeletefile", idempotent=False, doc=_DOCS + "storage/batchDeleteFile.html"
@@ -403,7 +419,12 @@ class BatchDeleteFile(Method[DeleteAnswer]):
 
 @attrs.frozen
 class GetQcloudToken(Method[QcloudToken]):
-    """Get temporary Tencent Cloud API credentials for up to 7200 s (WeChat allows 10 calls an hour)."""
+    """Get temporary Tencent Cloud API credentials for up to 7200 s (WeChat allows 10 calls an hour).
+
+    Attributes:
+        lifespan: ``lifespan``, how long the credentials live: whole seconds from 1 to `MAX_LIFESPAN` (7200,
+            the default).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/getqcloudtoken", idempotent=False, doc=_DOCS + "utils/getQcloudToken.html"

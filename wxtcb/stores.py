@@ -28,7 +28,13 @@ __all__ = ["CachedToken", "Credential", "MemoryTokenStore", "TokenStore"]
 
 @attrs.frozen
 class CachedToken:
-    """An access token with its absolute expiry (epoch seconds) and when it was issued."""
+    """An access token with its absolute expiry (epoch seconds) and when it was issued.
+
+    Attributes:
+        value: The token itself (hidden from the repr).
+        expires_at: When it expires, in epoch seconds.
+        issued_at: When it was issued, in epoch seconds.
+    """
 
     value: str = attrs.field(repr=False)
     expires_at: float
@@ -37,7 +43,12 @@ class CachedToken:
 
 @attrs.frozen
 class Credential:
-    """A durable credential and the time it was issued (newer wins)."""
+    """A durable credential and the time it was issued (newer wins).
+
+    Attributes:
+        value: The credential itself (a ticket, a refresh token; hidden from the repr).
+        updated_at: When it was issued, in epoch seconds: a write with an older time does not replace it.
+    """
 
     value: str = attrs.field(repr=False)
     updated_at: float

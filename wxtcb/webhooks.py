@@ -48,6 +48,7 @@ __all__ = ["AuthorizationEvents", "AuthorizationFailure", "ticket_handler"]
 
 logger = logging.getLogger("wxtcb")
 
+#: An aiohttp request handler, as `ticket_handler` returns.
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 #: The largest push body read (WeChat's events are a few hundred bytes).
@@ -75,6 +76,7 @@ class AuthorizationFailure:
     error: BaseException
 
 
+#: An ``async`` hook of `AuthorizationEvents`: called with one argument, awaited.
 Hook = Callable[[Any], Awaitable[Any]]
 
 
@@ -93,6 +95,12 @@ class AuthorizationEvents:
         query_auth_budget: Seconds the answer waits for ``query_auth`` (WeChat allows a push 5 s).
         max_age: Seconds a push's timestamp may be away from now before it is refused.
         clock: The clock *max_age* is measured on.
+
+    Attributes:
+        platform: The `wxtcb.Platform` given.
+        crypto: The `PushCrypto` given.
+        query_auth_budget: Seconds the answer waits for ``query_auth`` (3 by default).
+        max_age: Seconds a push's timestamp may be away from now (600 by default).
     """
 
     def __init__(

@@ -28,7 +28,15 @@ _KEY = "wxtcb.wire"
 
 @attrs.frozen
 class Wire:
-    """The wire form of one field (see the module docstring)."""
+    """The wire form of one field (see the module docstring).
+
+    Attributes:
+        name: The JSON key (or query parameter) when it is not the attribute's name, else None.
+        query: A method field sent in the query string, not the body.
+        raw_body: A method field that is the whole JSON body (the method has no other body field).
+        json_text: The wire value is a JSON string to decode (for a list field: each item is).
+        omit_if_default: Leave the field out of the request when it has its default value.
+    """
 
     name: str | None = None
     query: bool = False

@@ -41,7 +41,13 @@ _MSG_IDS = itertools.count(24_000_000_000_000_001)
 
 @attrs.frozen
 class PushAnswer:
-    """What a bot answered to one push (and to its resends)."""
+    """What a bot answered to one push (and to its resends).
+
+    Attributes:
+        status: The HTTP status the bot answered.
+        body: The answer's body.
+        content_type: The answer's ``Content-Type``.
+    """
 
     status: int
     body: bytes

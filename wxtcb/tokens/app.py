@@ -30,6 +30,11 @@ class AppTokenProvider(CachingTokenProvider):
         store: Where the token is cached; a private `MemoryTokenStore` by default.
         margin: Seconds before expiry at which the token is refreshed (WeChat keeps the old token
             valid five minutes after a rotation).
+
+    Attributes:
+        stable: Whether tokens come from ``cgi-bin/stable_token`` (True) or the classic ``cgi-bin/token``.
+        kind: ``"stable"`` or ``"classic"``, after *stable*.
+        cache_key: The store key of the cached token: ``token:<kind>:<appid>``.
     """
 
     def __init__(
@@ -73,6 +78,12 @@ class StaticTokenProvider:
         token_kind: What kind of token it is (`TokenKind.ACCESS` by default;
             `TokenKind.COMPONENT` for a platform's component_access_token).
         token_param: The query parameter it goes in.
+
+    Attributes:
+        kind: ``"static"``.
+        appid: Whose token it is, for logs and events.
+        token_kind: What kind of token it is, as given.
+        token_param: The query parameter it goes in, as given.
     """
 
     kind = "static"

@@ -108,7 +108,16 @@ class TokenProvider(Protocol):
 
 
 class CachingTokenProvider(abc.ABC):
-    """Base of the providers that fetch tokens from WeChat and cache them in a `TokenStore`."""
+    """Base of the providers that fetch tokens from WeChat and cache them in a `TokenStore`.
+
+    Attributes:
+        kind: A label for logs, events and store keys (each subclass sets it).
+        token_kind: The kind of token it gives (`TokenKind.ACCESS` unless a subclass says otherwise).
+        token_param: The query parameter the token goes in (``"access_token"``).
+        appid: The appid the token belongs to (non-empty).
+        store: The `TokenStore` the token is cached in (a private `MemoryTokenStore` unless one was given).
+        margin: Seconds before expiry at which the token is refreshed.
+    """
 
     kind: str = ""
     token_kind: TokenKind = TokenKind.ACCESS

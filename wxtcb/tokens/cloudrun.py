@@ -37,6 +37,12 @@ class OpenApiProvider:
 
     Args:
         appid: Whose calls they are, for logs and events.
+
+    Attributes:
+        kind: ``"openapi"``.
+        token_kind: `TokenKind.ACCESS`: the service adds an access token.
+        token_param: None: no token is sent.
+        appid: Whose calls they are, for logs and events.
     """
 
     kind = "openapi"
@@ -67,6 +73,13 @@ class CloudbaseTokenProvider:
 
     Args:
         path: The token file (default: where cloud-run mounts it).
+        appid: Whose token it is, for logs and events.
+
+    Attributes:
+        kind: ``"cloudbase"``.
+        token_kind: `TokenKind.ACCESS`.
+        token_param: ``"cloudbase_access_token"``.
+        path: The token file, as a `pathlib.Path`.
         appid: Whose token it is, for logs and events.
     """
 

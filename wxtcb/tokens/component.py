@@ -56,6 +56,12 @@ class ComponentTokenProvider(CachingTokenProvider):
         ticket: The latest ``component_verify_ticket`` if you have one at hand; it seeds the store
             only when the store has none (a stored, newer ticket wins).
         store: Where tokens and the ticket live. Share one across processes.
+
+    Attributes:
+        kind: ``"component"``.
+        token_kind: `TokenKind.COMPONENT`.
+        ticket_key: The store key of the ``component_verify_ticket``: ``ticket:<component_appid>``.
+        cache_key: The store key of the cached token: ``token:component:<component_appid>``.
     """
 
     kind = "component"
@@ -138,6 +144,13 @@ class AuthorizerTokenProvider(CachingTokenProvider):
     is raised instead of returning the new access token (the store still holds the old refresh
     token, which WeChat stops accepting after a grace period: failing now beats two hours of
     working calls followed by 61023).
+
+    Attributes:
+        kind: ``"authorizer"``.
+        component: The platform's `ComponentTokenProvider`, whose token pays for this one.
+        refresh_key: The store key of the refresh token: ``refresh:<component_appid>:<authorizer_appid>``.
+        cache_key: The store key of the cached token:
+            ``token:authorizer:<component_appid>:<authorizer_appid>``.
     """
 
     kind = "authorizer"

@@ -99,7 +99,14 @@ class AuthorizerAccessToken:
 
 @attrs.frozen
 class StableTokenMethod(Method[AccessToken]):
-    """cgi-bin/stable_token: the access token in normal mode (the same token until it rotates)."""
+    """cgi-bin/stable_token: the access token in normal mode (the same token until it rotates).
+
+    Attributes:
+        appid: ``appid``, the mini program's appid.
+        secret: ``secret``, its AppSecret (hidden from the repr).
+        force_refresh: ``force_refresh``; left out of the body when False (the default).
+        grant_type: ``grant_type``, always ``"client_credential"`` (not an argument).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "cgi-bin/stable_token", token=TokenKind.NONE, doc=_MP_DOCS + "getStableAccessToken.html"
@@ -113,7 +120,13 @@ class StableTokenMethod(Method[AccessToken]):
 
 @attrs.frozen
 class ClassicTokenMethod(Method[AccessToken]):
-    """cgi-bin/token: every fetch rotates the token (the old one lives five more minutes)."""
+    """cgi-bin/token: every fetch rotates the token (the old one lives five more minutes).
+
+    Attributes:
+        grant_type: ``grant_type`` in the query string, always ``"client_credential"`` (not an argument).
+        appid: ``appid`` in the query string, the mini program's appid.
+        secret: ``secret`` in the query string, its AppSecret (hidden from the repr).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "cgi-bin/token", token=TokenKind.NONE, http_method="GET", doc=_MP_DOCS + "getAccessToken.html"
@@ -126,7 +139,13 @@ class ClassicTokenMethod(Method[AccessToken]):
 
 @attrs.frozen
 class ComponentTokenMethod(Method[ComponentAccessToken]):
-    """cgi-bin/component/api_component_token: the third-party platform's own token."""
+    """cgi-bin/component/api_component_token: the third-party platform's own token.
+
+    Attributes:
+        component_appid: ``component_appid``, the platform's appid.
+        component_appsecret: ``component_appsecret``, its secret (hidden from the repr).
+        ticket: ``component_verify_ticket``, the latest ticket WeChat pushed (hidden from the repr).
+    """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "cgi-bin/component/api_component_token",
@@ -145,6 +164,11 @@ class AuthorizerTokenMethod(Method[AuthorizerAccessToken]):
 
     Takes the component token; a 40001 here means the *component* token was rejected (it is
     refreshed and the call replayed), not a wrong secret.
+
+    Attributes:
+        component_appid: ``component_appid``, the platform's appid.
+        authorizer_appid: ``authorizer_appid``, the merchant's appid.
+        refresh_token: ``authorizer_refresh_token``, the merchant's refresh token (hidden from the repr).
     """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
