@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -167,12 +167,17 @@ class Client:
         if self._owns_pipeline:
             await self._pipeline.aclose()
 
-    async def __call__(self, method: Method[T]) -> T:
-        """Send any method object with this client's token, retries and refresh-and-replay."""
+    def __call__(self, method: Method[T]) -> Coroutine[Any, Any, T]:
+        """Send any method object with this client's token, retries and refresh-and-replay:
+        ``await client(method)``.
+
+        Not a coroutine function itself: it hands back the pipeline's coroutine, one layer fewer
+        on every call. A closed client raises `RuntimeError` when called.
+        """
         if self._state is _State.CLOSED or self._pipeline.closed:
             raise RuntimeError("this wxtcb.Client is closed; create a new one")
         self._state = _State.OPENED
-        return await self._pipeline.call(method, self.provider)
+        return self._pipeline.call(method, self.provider)
 
     _send = __call__
 
