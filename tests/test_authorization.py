@@ -372,3 +372,29 @@ def test_authorization_url_refuses_bad_input(kwargs: dict[str, Any]) -> None:
     arguments.update(kwargs)
     with pytest.raises(wxtcb.InvalidRequestError):
         authorization_url(**arguments)
+
+
+async def test_a_cancelled_query_auth_still_stores_the_refresh_token(emulator: Emulator) -> None:
+    """The caller of query_auth times out while the store is slow: the spent code's refresh token
+    is stored all the same."""
+    gate = asyncio.Event()
+
+    class Slow(wxtcb.MemoryTokenStore):
+        async def put_credential(self, key: str, credential: Credential) -> Credential:
+            if key.startswith("refresh:"):
+                await gate.wait()
+            return await super().put_credential(key, credential)
+
+    store = Slow()
+    async with wxtcb.Platform(
+        demo_component(store=store), base_url=emulator.url, retry=INSTANT_RETRY
+    ) as platform:
+        code = await emulator.authorize(MERCHANT)
+        call = asyncio.ensure_future(platform.query_auth(code))
+        await until(lambda: emulator.calls[QUERY_AUTH] == 1)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        gate.set()
+        await until(lambda: MERCHANT in {k.split(":")[-1] for k in store._credentials})
+        assert await stored_refresh_token(platform, MERCHANT) == emulator.refresh_token_of(MERCHANT)

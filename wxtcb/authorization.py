@@ -228,6 +228,8 @@ class QueryAuth(Method[AuthorizationInfo]):
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "cgi-bin/component/api_query_auth",
         token=TokenKind.COMPONENT,
+        # A code is spent once: a resend after a lost answer would turn a timeout into 61010.
+        idempotent=False,
         result_key="authorization_info",
         doc=_DOCS + "Third-party_Platforms/2.0/api/ThirdParty/token/authorization_info.html",
     )

@@ -225,6 +225,9 @@ class SetCloudAccessToken(Method[None]):
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
         "tcb/usecloudaccesstoken",
+        # A write against an optimistic version: resent after an answer was lost, it would meet
+        # "stale version" for a change that took effect.
+        idempotent=False,
         doc=_DOCS + "Third-party_Platforms/2.0/api/cloudbase/common/usecloudaccesstoken.html",
     )
 

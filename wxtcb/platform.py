@@ -48,6 +48,8 @@ logger = logging.getLogger("wxtcb")
 
 #: Pauses between the tries of storing a refresh token from an authorization (three tries).
 _STORE_BACKOFF = (0.05, 0.25)
+#: Authorization exchanges under way: kept (and so finished) whatever happens to their callers.
+_EXCHANGES: set[asyncio.Task[AuthorizationInfo]] = set()
 
 
 @attrs.frozen
@@ -185,6 +187,14 @@ class Platform:
                 returned (refresh token included, never in the error's text): keep it, the code
                 is spent.
         """
+        # The code is spent the moment WeChat answers: the exchange and the store run in a task of
+        # their own that a cancelled or timed-out caller cannot stop halfway.
+        exchange = asyncio.get_running_loop().create_task(self._exchange(authorization_code))
+        _EXCHANGES.add(exchange)
+        exchange.add_done_callback(_EXCHANGES.discard)
+        return await asyncio.shield(exchange)
+
+    async def _exchange(self, authorization_code: str) -> AuthorizationInfo:
         info = await self._client(QueryAuth(self.component.appid, authorization_code))
         if not info.authorizer_refresh_token:
             # No API permissions granted: WeChat hands out no tokens; nothing to store.

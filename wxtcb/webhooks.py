@@ -242,7 +242,11 @@ class AuthorizationEvents:
             self._start(_run_hook(name, hook, argument))
 
     async def aclose(self, *, timeout: float = 10.0) -> None:
-        """Wait for the exchanges and hooks under way (at most *timeout* seconds), then cancel the rest."""
+        """Wait for the exchanges and hooks under way (at most *timeout* seconds), then cancel the rest.
+
+        An exchange cancelled here still completes and stores its refresh token (`Platform.query_auth`
+        shields it); only the hook after it is skipped.
+        """
         pending = set(self._background)
         if pending:
             _, late = await asyncio.wait(pending, timeout=timeout)

@@ -99,7 +99,7 @@ ROWS = [
         ),
         path="tcb/usecloudaccesstoken",
         token=TokenKind.ACCESS,
-        idempotent=True,
+        idempotent=False,
         query={},
         body={
             "env": "myttest-8gu57so0bd9f9e8a",
