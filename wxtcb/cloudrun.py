@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import hashlib
 import json
 import logging
 import time
@@ -283,9 +284,12 @@ class Message:
         """What identifies a resend of this push: ``MsgId``, or sender + time + event."""
         msg_id = self.raw.get("MsgId")
         if msg_id not in (None, ""):
-            return f"{self.to_user_name}:m:{msg_id}"
-        event = self.raw.get("Event", "")
-        return f"{self.to_user_name}:e:{self.from_user_name}:{self.create_time}:{event}"
+            parts = f"{self.to_user_name}:m:{msg_id}"
+        else:
+            event = self.raw.get("Event", "")
+            parts = f"{self.to_user_name}:e:{self.from_user_name}:{self.create_time}:{event}"
+        # Hashed: a push may carry a 64 KiB MsgId, and a dedupe store holds many keys.
+        return hashlib.sha256(parts.encode()).hexdigest()
 
     def _client(self) -> Sender:
         if self._bot is None:
@@ -559,8 +563,12 @@ def message_from_fields(fields: Mapping[str, Any]) -> Message:
     cls = _message_class(data)
     for key in _int_keys(cls):
         value = data.get(key)
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            data[key] = int(value)
+        if isinstance(value, str):
+            digits = value.strip()
+            unsigned = digits.removeprefix("-")
+            # ASCII digits only ("²".isdigit() is True), and no longer than a 64-bit number.
+            if 0 < len(unsigned) <= 20 and unsigned.isascii() and unsigned.isdigit():
+                data[key] = int(digits)
     try:
         message = structure(data, cls)
     except WxTcbError:
@@ -579,9 +587,15 @@ class PushFormatError(ValueError):
     """A push body that is neither a JSON object nor safe XML (never carries the body's content)."""
 
 
-def _element_value(element: ET.Element) -> Any:
+#: Deeper XML than this is not a WeChat push.
+_MAX_XML_DEPTH = 32
+
+
+def _element_value(element: ET.Element, depth: int = 0) -> Any:
+    if depth > _MAX_XML_DEPTH:
+        raise PushFormatError("XML nested too deeply")
     if len(element):
-        return {child.tag.strip(): _element_value(child) for child in element}
+        return {child.tag.strip(): _element_value(child, depth + 1) for child in element}
     return (element.text or "").strip()
 
 
@@ -592,13 +606,21 @@ def parse(body: bytes) -> tuple[dict[str, Any], bool]:
     entity is ever expanded (no "billion laughs", no external entities).
     """
     start = body.lstrip()[:1]
-    if start == b"<":
-        upper = body.upper()
-        if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
-            raise PushFormatError("XML with a DTD or entity declaration")
+    if start != b"{" and start != b"[":
+        # WeChat sends UTF-8. The DTD check runs on the decoded text: a byte search would miss a
+        # UTF-16 body, whose entities expat would then expand.
         try:
-            root = ET.fromstring(body)
-        except ET.ParseError:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise PushFormatError("neither a JSON object nor UTF-8 XML") from None
+        upper = text.upper()
+        if "<!DOCTYPE" in upper or "<!ENTITY" in upper:
+            raise PushFormatError("XML with a DTD or entity declaration")
+        if not text.lstrip().startswith("<"):
+            raise PushFormatError("neither a JSON object nor XML")
+        try:
+            root = ET.fromstring(text)
+        except (ET.ParseError, ValueError):
             raise PushFormatError("malformed XML") from None
         value = _element_value(root)
         return (value if isinstance(value, dict) else {}), True
@@ -942,14 +964,17 @@ class Bot:
         if fields.get("action") == "CheckContainerPath":
             logger.info("answered WeChat's CheckContainerPath check")
             return 200, _SUCCESS
+        # One budget for everything before the answer: the dedupe store, a free slot, the handler.
+        loop = asyncio.get_running_loop()
+        end = loop.time() + self.deadline
         message = message_from_fields(fields)
         object.__setattr__(message, "_bot", self)
         key = message.dedupe_key
-        if not await self._first_seen(key):
+        if not await self._first_seen(key, min(_STORE_TIMEOUT, self.deadline)):
             logger.info("push %s already handled: a resend, acknowledged", message.msg_type)
             return 200, _SUCCESS
         try:
-            async with asyncio.timeout(self.deadline):
+            async with asyncio.timeout_at(end):
                 await self._slots.acquire()
         except TimeoutError:
             await self._forget(key)
@@ -957,7 +982,7 @@ class Bot:
         task = asyncio.get_running_loop().create_task(self._run(message))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
-        done, _ = await asyncio.wait({task}, timeout=self.deadline)
+        done, _ = await asyncio.wait({task}, timeout=max(end - loop.time(), 0.0))
         if not done:
             task.add_done_callback(_late_reply)
             return 200, _SUCCESS
@@ -988,9 +1013,9 @@ class Bot:
             return None
         return result if isinstance(result, Reply) else None
 
-    async def _first_seen(self, key: str) -> bool:
+    async def _first_seen(self, key: str, timeout: float) -> bool:
         try:
-            async with asyncio.timeout(_STORE_TIMEOUT):
+            async with asyncio.timeout(timeout):
                 return await self.dedupe.first_seen(key, self.dedupe_window)
         except Exception as exc:
             # Better twice than never: without the store a push is handled (maybe again).
