@@ -111,8 +111,12 @@ async def redis_client(redis_server: RedisServer) -> AsyncIterator[object]:
     await client.aclose()
 
 
-async def until(condition: Callable[[], bool], *, limit: float = 5.0) -> None:
-    """Yield to the loop until *condition* holds (bounded): synchronisation, not a timing assumption."""
+async def until(condition: Callable[[], bool], *, limit: float = 60.0) -> None:
+    """Yield to the loop until *condition* holds: synchronisation, not a timing assumption.
+
+    The bound only ends a test that would otherwise hang; it is generous so that a loaded machine
+    never reaches it while the condition is on its way.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
     while not condition():

@@ -398,3 +398,14 @@ async def test_a_cancelled_query_auth_still_stores_the_refresh_token(emulator: E
         gate.set()
         await until(lambda: MERCHANT in {k.split(":")[-1] for k in store._credentials})
         assert await stored_refresh_token(platform, MERCHANT) == emulator.refresh_token_of(MERCHANT)
+
+
+async def test_the_same_code_exchanged_twice_is_exchanged_once(emulator: Emulator) -> None:
+    """The redirect page and the authorized push both complete one authorization: one exchange,
+    the same answer for both."""
+    async with wxtcb.Platform(demo_component(), base_url=emulator.url, retry=INSTANT_RETRY) as platform:
+        code = await emulator.authorize(MERCHANT)
+        first, second = await asyncio.gather(platform.query_auth(code), platform.query_auth(code))
+        again = await platform.query_auth(code)
+    assert first == second == again
+    assert emulator.calls[QUERY_AUTH] == 1

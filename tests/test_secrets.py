@@ -230,3 +230,13 @@ async def test_a_failing_refresh_token_hook_leaks_nothing_into_the_log(
     assert any("hook" in r.getMessage() and "RuntimeError" in r.getMessage() for r in wxtcb_logs.records)
     secrets = [emulator.refresh_token_of(DEMO_AUTHORIZER_APPID), "db-password-123", *STATIC_SECRETS]
     assert_no_secret(log_texts(wxtcb_logs), secrets)
+
+
+def test_foreign_error_texts_hide_every_url_query() -> None:
+    """A signed URL's query (the signature, under any name) never survives in an error text."""
+    from wxtcb.redaction import hide_queries
+
+    text = "TooManyRedirects: url=https://cos.example.com/a/b.png?sign=q-sign-secret&q-key-time=1"
+    assert "q-sign-secret" not in hide_queries(text)
+    assert "https://cos.example.com/a/b.png?***" in hide_queries(text)
+    assert hide_queries("plain text?with=a question") == "plain text?with=a question"

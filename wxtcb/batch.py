@@ -49,9 +49,8 @@ What WeChat's pages say, and what wxtcb does with it
   ``env_list``; the fields wxtcb models are on `RunEnvInfo`, the rest is ignored.
 - ``batchuploadscf``: ``functionname``, ``envs``, ``zipfile`` (the zip, base64; up to 20 MB),
   optional ``vpcid``/``subnetid``; answers ``fail_env_list`` (``env``, ``errmsg``).
-- Not here: batch-mode ``modifyenv``. WeChat's page for it is ``tcb/modifyenv`` (the common-mode
-  path) called with the component token; wxtcb declares one token kind per path and
-  `wxtcb.environments.ModifyEnv` takes the access token.
+- ``modifyenv`` has no ``componenttcb/`` path: WeChat's page documents ``tcb/modifyenv`` (the
+  common-mode path) called with the component token, which is `BatchModifyEnv`.
 """
 
 from __future__ import annotations

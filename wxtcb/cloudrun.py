@@ -473,7 +473,7 @@ class SubscribeEvent(Event):
     """
 
     event_key: str = attrs.field(default="", metadata=_w("EventKey"))
-    ticket: str = attrs.field(default="", metadata=_w("Ticket"))
+    ticket: str = attrs.field(default="", repr=False, metadata=_w("Ticket"))
 
 
 @attrs.frozen(kw_only=True)

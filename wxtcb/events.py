@@ -7,6 +7,7 @@ errcodes, durations). `Observer.emit` logs it with the event's fields as structu
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -174,6 +175,9 @@ class Observer:
     __slots__ = ("on_event",)
 
     def __init__(self, on_event: Callable[[Event], Any] | None = None) -> None:
+        if on_event is not None and inspect.iscoroutinefunction(on_event):
+            # It would be called and never awaited: its events lost, a RuntimeWarning each time.
+            raise TypeError("on_event must be a plain function (it must not block); not async def")
         #: The user's hook, or None (read on the hot path to skip building events nobody gets).
         self.on_event = on_event
 

@@ -13,6 +13,7 @@ The platform also runs the authorization lifecycle: `authorization_url` starts o
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import weakref
 from collections.abc import Callable
@@ -50,6 +51,8 @@ logger = logging.getLogger("wxtcb")
 _STORE_BACKOFF = (0.05, 0.25)
 #: Authorization exchanges under way: kept (and so finished) whatever happens to their callers.
 _EXCHANGES: set[asyncio.Task[AuthorizationInfo]] = set()
+#: How many recent authorization codes a platform remembers, to answer a second exchange of one.
+_CODES_KEPT = 1024
 
 
 @attrs.frozen
@@ -118,6 +121,7 @@ class Platform:
         self._merchants: weakref.WeakValueDictionary[str, AuthorizerTokenProvider] = (
             weakref.WeakValueDictionary()
         )
+        self._codes: collections.OrderedDict[str, asyncio.Task[AuthorizationInfo]] = collections.OrderedDict()
 
     def __repr__(self) -> str:
         return f"<wxtcb.Platform {self.component.appid} {self._client.base_url}>"
@@ -188,10 +192,16 @@ class Platform:
                 is spent.
         """
         # The code is spent the moment WeChat answers: the exchange and the store run in a task of
-        # their own that a cancelled or timed-out caller cannot stop halfway.
-        exchange = asyncio.get_running_loop().create_task(self._exchange(authorization_code))
-        _EXCHANGES.add(exchange)
-        exchange.add_done_callback(_EXCHANGES.discard)
+        # their own that a cancelled or timed-out caller cannot stop halfway. The same code
+        # exchanged twice here (the redirect page and the authorized push) shares that task.
+        exchange = self._codes.get(authorization_code)
+        if exchange is None or (exchange.done() and (exchange.cancelled() or exchange.exception())):
+            exchange = asyncio.get_running_loop().create_task(self._exchange(authorization_code))
+            _EXCHANGES.add(exchange)
+            exchange.add_done_callback(_EXCHANGES.discard)
+            self._codes[authorization_code] = exchange
+            while len(self._codes) > _CODES_KEPT:
+                self._codes.popitem(last=False)
         return await asyncio.shield(exchange)
 
     async def _exchange(self, authorization_code: str) -> AuthorizationInfo:

@@ -19,6 +19,7 @@ __all__ = [
     "SECRET_PARAMS",
     "RequestSummary",
     "bounded",
+    "hide_queries",
     "redact_params",
     "redact_text",
     "scrub",
@@ -75,6 +76,15 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
         if len(secret) >= _MIN_SECRET and secret in text:
             text = text.replace(secret, MASK)
     return scrub(text)
+
+
+_URL_QUERY = re.compile(r"(?P<url>\b[a-z][a-z0-9+.-]*://[^\s?#'\"<>]*)\?[^\s#'\"<>]*", re.IGNORECASE)
+
+
+def hide_queries(text: str) -> str:
+    """Mask the query string of every URL in *text*: a signed URL's (or a redirect target's)
+    signature lives there, under names no list of secrets can know."""
+    return _URL_QUERY.sub(lambda m: m.group("url") + "?" + MASK, text)
 
 
 def bounded(text: str, limit: int) -> str:

@@ -444,10 +444,12 @@ def parse_cos_error(
     A body that is not COS's XML still gives a `StorageError` with the HTTP status alone.
     """
     code = message = request_id = ""
-    with contextlib.suppress(ElementTree.ParseError, ValueError):
+    with contextlib.suppress(ElementTree.ParseError, ValueError):  # UnicodeDecodeError is one
         # No DTDs: an XML error has none, and entities are how XML bombs are built.
-        if body.lstrip().startswith(b"<") and b"<!" not in body:
-            root = ElementTree.fromstring(body)
+        # Decoded first: a byte search for "<!" would miss a UTF-16 body's DTD.
+        text = body.decode("utf-8")
+        if text.lstrip().startswith("<") and "<!" not in text:
+            root = ElementTree.fromstring(text)
             if root.tag == "Error":
                 code = (root.findtext("Code") or "").strip()
                 message = (root.findtext("Message") or "").strip()
@@ -748,8 +750,8 @@ class Storage(Namespace):
         max_age: int = 600,
         timeout: float | None = None,
     ) -> AsyncIterator[bytes]:
-        """The file's bytes chunk by chunk. Failures before the first chunk are retried like
-        `download`; once chunks were handed over, a failure raises (nothing is replayed)."""
+        """The file's bytes chunk by chunk. The download link is fetched like any call (retried on
+        transient failures); the file's GET is made once and not replayed: a failure raises."""
         if max_size is not None:
             _check_size(max_size)
         ids = _file_ids([file_id])

@@ -24,7 +24,7 @@ from yarl import URL
 
 from wxtcb.errors import InvalidRequestError, RequestTimeout, ResponseTooLarge, TransportError, WxTcbError
 from wxtcb.protocol import Request
-from wxtcb.redaction import RequestSummary, redact_text, scrub
+from wxtcb.redaction import RequestSummary, hide_queries, redact_text, scrub
 
 __all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "AiohttpTransport", "Download", "Transport", "check_base_url"]
 
@@ -290,7 +290,7 @@ class AiohttpTransport:
             return TransportError("the client was closed", request=summary, transient=False)
         if isinstance(exc, RuntimeError):
             return TransportError("the HTTP session was closed", request=summary, transient=False)
-        text = redact_text(str(exc), hidden)
+        text = hide_queries(redact_text(str(exc), hidden))
         return TransportError(f"{type(exc).__name__}: {text}", request=summary)
 
     def _foreign_closed(self) -> bool:

@@ -277,7 +277,9 @@ def ticket_handler(
 
     async def handle(request: web.Request) -> web.StreamResponse:
         q = request.query
-        body = await request.read()
+        body = await request.content.read(MAX_PUSH_BYTES + 1)
+        if len(body) > MAX_PUSH_BYTES:
+            return web.Response(status=413, text="too large")
         try:
             xml = crypto.decrypt(
                 body,
