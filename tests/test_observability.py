@@ -101,3 +101,13 @@ async def test_quiet_by_default(emulator: Emulator, caplog: pytest.LogCaptureFix
     async with wxtcb.Client(wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET), base_url=emulator.url) as client:
         await client.get_callback_config()
     assert [r for r in caplog.records if r.name == "wxtcb"] == []
+
+
+def test_an_async_on_event_is_refused() -> None:
+    """on_event is called, never awaited: an async one would lose every event, so it is refused."""
+
+    async def hook(event: object) -> None:
+        return None
+
+    with pytest.raises(TypeError, match="on_event"):
+        wxtcb.Client(wxtcb.StaticTokenProvider("t"), base_url="http://127.0.0.1:1", on_event=hook)
