@@ -45,7 +45,7 @@ def _print(value: object) -> None:
 
 
 #: With --emulator, something to show: a function that echoes its event, and three todos.
-_TODOS = [
+_DEMO_DOCUMENTS = [
     {"_id": "todo-1", "title": "write the report", "done": False},
     {"_id": "todo-2", "title": "review the pull request", "done": True},
     {"_id": "todo-3", "title": "book the train", "done": False},
@@ -71,7 +71,7 @@ async def _invoke(args: argparse.Namespace) -> None:
 
 async def _query(args: argparse.Namespace) -> None:
     def seed(emulator: Any, _appid: str) -> None:
-        emulator.seed_collection(args.env, "todos", _TODOS)
+        emulator.seed_collection(args.env, "todos", _DEMO_DOCUMENTS)
 
     async with client(args, seed=seed) as c:
         page = await c.database.query(args.env, args.statement)
