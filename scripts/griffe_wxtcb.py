@@ -9,6 +9,9 @@
   with their types: every public field is visible).
 * A namespace method declared as ``endpoint(SomeMethod)`` is documented as sending that method
   object, with the method's own summary.
+* A method without a docstring takes the one of the method it implements: in a base class, or in
+  the ``Protocol`` of the package whose every method the class has (``MemoryTokenStore.get_token``
+  reads as ``TokenStore.get_token`` says), so no reference entry is left empty.
 """
 
 from __future__ import annotations
@@ -150,7 +153,12 @@ class WxtcbDocs(griffe.Extension):
 
     def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
         """Once everything is loaded: move Attributes sections, document endpoint attributes."""
+        protocols = [obj for obj in _walk(pkg) if obj.is_class and _is_protocol(obj)]  # type: ignore[arg-type]
         for obj in _walk(pkg):
+            if obj.is_function and obj.docstring is None and obj.parent is not None and obj.parent.is_class:
+                doc = _implemented_doc(obj, protocols)  # type: ignore[arg-type]
+                if doc is not None:
+                    obj.docstring = griffe.Docstring(doc, parent=obj)
             if obj.is_class and obj.docstring is not None:
                 rest, items = split_attributes(obj.docstring.value)
                 moved = {k: v for k, v in items.items() if k in obj.members and not obj.members[k].is_alias}
@@ -164,6 +172,35 @@ class WxtcbDocs(griffe.Extension):
                 doc = _endpoint_doc(obj)  # type: ignore[arg-type]
                 if doc:
                     obj.docstring = griffe.Docstring(doc, parent=obj)
+
+
+def _is_protocol(cls: griffe.Class) -> bool:
+    return any(str(base).split(".")[-1].split("[")[0] == "Protocol" for base in cls.bases)
+
+
+def _public_methods(cls: griffe.Class) -> set[str]:
+    return {n for n, m in cls.members.items() if not n.startswith("_") and not m.is_alias and m.is_function}
+
+
+def _implemented_doc(func: griffe.Function, protocols: list[griffe.Class]) -> str | None:
+    """The docstring of the method *func* implements: in a base class, else in a protocol."""
+    cls = func.parent
+    assert isinstance(cls, griffe.Class)
+    try:
+        bases = cls.mro()
+    except (ValueError, griffe.AliasResolutionError, griffe.CyclicAliasError):
+        bases = []
+    for base in bases:
+        member = base.members.get(func.name)
+        if member is not None and not member.is_alias and member.docstring is not None:
+            return member.docstring.value
+    for protocol in protocols:
+        if protocol is cls or func.name not in protocol.members:
+            continue
+        member = protocol.members[func.name]
+        if member.docstring is not None and _public_methods(protocol) <= set(cls.all_members):
+            return member.docstring.value
+    return None
 
 
 def _walk(obj: griffe.Object) -> Any:

@@ -186,23 +186,24 @@ def test_errcode_search_lands_on_troubleshooting() -> None:
         assert any(code in i for i in ids), code
 
 
-_ATTRIBUTE = '<div class="doc doc-object doc-attribute">'
+_OBJECT = re.compile(r'<div class="doc doc-object doc-(?:attribute|function)">')
 _HEADING_ID = re.compile(r'\s*<h\d id="([^"]+)"')
 _EMPTY_CONTENTS = re.compile(r'<div class="doc doc-contents ">\s*</div>')
 
 
 def test_every_attribute_in_the_reference_has_a_description() -> None:
-    """Each attribute the reference shows (a class's fields, a module's constants) has a description.
+    """Each attribute and function the reference shows (fields, constants, methods) has a description.
 
-    mkdocstrings renders an attribute without a docstring as a bare name and type; write its
-    description in the class docstring's ``Attributes:`` section (or a ``#:`` comment above it).
+    mkdocstrings renders one without a docstring as a bare heading; write its description in the
+    class docstring's ``Attributes:`` section (or a ``#:`` comment above it), or the method's
+    docstring (a method implementing a protocol takes the protocol's: scripts/griffe_wxtcb.py).
     """
     site = _site()
     bare = []
     for page in sorted((site / "reference").rglob("*.html")):
-        for chunk in page.read_text(encoding="utf-8").split(_ATTRIBUTE)[1:]:
+        for chunk in _OBJECT.split(page.read_text(encoding="utf-8"))[1:]:
             heading = _HEADING_ID.match(chunk)
             contents = chunk.find('<div class="doc doc-contents ">')
             if heading and contents >= 0 and _EMPTY_CONTENTS.match(chunk, contents):
                 bare.append(f"{page.relative_to(site).parent}: {heading[1]}")
-    assert not bare, f"{len(bare)} attributes without a description:\n" + "\n".join(bare)
+    assert not bare, f"{len(bare)} entries without a description:\n" + "\n".join(bare)

@@ -28,6 +28,7 @@ __all__ = ["DEFAULT_BASE_URL", "Client"]
 
 T = TypeVar("T")
 
+#: Where calls go unless ``base_url=`` says otherwise (a test server, a proxy, the emulator).
 DEFAULT_BASE_URL = "https://api.weixin.qq.com"
 
 

@@ -59,6 +59,7 @@ class RequestFinished:
     level = logging.DEBUG
 
     def message(self) -> str:
+        """The text of the log record the ``wxtcb`` logger writes for this event."""
         outcome = "ok" if self.error is None else f"{self.error} errcode={self.errcode}"
         return f"{self.api} attempt {self.attempt}: {outcome} in {self.elapsed * 1000:.1f} ms"
 
@@ -85,6 +86,7 @@ class RetryScheduled:
     level = logging.INFO
 
     def message(self) -> str:
+        """The text of the log record the ``wxtcb`` logger writes for this event."""
         return f"{self.api}: {self.error} errcode={self.errcode}; attempt {self.attempt} in {self.wait:.2f} s"
 
 
@@ -112,6 +114,7 @@ class TokenFetched:
     level = logging.INFO
 
     def message(self) -> str:
+        """The text of the log record the ``wxtcb`` logger writes for this event."""
         if self.error is None:
             return f"fetched {self.kind} token for {self.appid} (expires_in={self.expires_in})"
         return f"fetching {self.kind} token for {self.appid} failed: {self.error} errcode={self.errcode}"
@@ -137,6 +140,7 @@ class TokenReplayed:
     level = logging.INFO
 
     def message(self) -> str:
+        """The text of the log record the ``wxtcb`` logger writes for this event."""
         return (
             f"{self.api}: {self.kind} token for {self.appid} rejected ({self.errcode}); "
             "refreshed, replaying once"
@@ -162,6 +166,7 @@ class RefreshTokenRotated:
     level = logging.INFO
 
     def message(self) -> str:
+        """The text of the log record the ``wxtcb`` logger writes for this event."""
         return f"authorizer_refresh_token of {self.authorizer_appid} rotated and stored"
 
 
