@@ -21,7 +21,7 @@ What WeChat's pages say, and what wxtcb does with it
   ``databasequery`` and ``databaseaggregate`` answer ``data`` as a list of JSON **strings**;
   each is decoded. ``pager`` has capitalised keys (``Offset``, ``Limit``, ``Total``) on the
   databaseQuery and databaseCollectionGet pages; the third-party batch pages write them in lower
-  case, so both are accepted. Totals are Python ints (no 2**32 limit).
+  case, so both are accepted. Totals are Python ints (no ``2**32`` limit).
 - EJSON: the databaseAggregate page's sample answer carries ``{"$numberDouble": "113.0"}``;
   MongoDB's extended JSON also writes ``$date``, ``$numberLong``, ``$numberInt``,
   ``$numberDecimal`` and ``$oid``. A JSON object with exactly one of these keys becomes a Python

@@ -56,7 +56,7 @@ Python names for JavaScript names that are keywords or differ in style::
 The conservative subset (everything else is refused with `InvalidRequestError`, at build time)
 ----------------------------------------------------------------------------------------------
 
-- Values: None, bool, int within +-(2**53 - 1) (a JavaScript number is a double), finite float,
+- Values: None, bool, int within ``±(2**53 - 1)`` (a JavaScript number is a double), finite float,
   str (no lone surrogates: they cannot be sent as UTF-8), list/tuple, dict with str keys, aware
   datetime, `RegExp` (only as a ``where`` field value), `ServerDate`, and commands where they
   belong: query commands in ``where``, update commands in ``update`` data, none in ``add``/``set``.
