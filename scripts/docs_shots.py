@@ -3,8 +3,9 @@
     python scripts/docs_shots.py SITE_DIR OUT_DIR [--max-height PX]
 
 Drives Debian's ``chromium`` (``apt-get install chromium``) over the DevTools protocol, with
-aiohttp (a wxtcb dependency): no network, no browser download. Each page is captured whole (up to
-``--max-height``), as ``OUT_DIR/<page>@<width>.png``. Used by ``nox -s docs-shots``; the
+aiohttp (a wxtcb dependency): no network, no browser download. Each page is captured whole, as
+``OUT_DIR/<page>@<width>.png``; a page taller than ``--max-height`` is captured in parts,
+``<page>@<width>-1.png``, ``-2``… (nothing is cut off). Used by ``nox -s docs-shots``; the
 screenshots are artefacts, kept out of git.
 """
 
@@ -130,7 +131,7 @@ async def _browser(chromium: str) -> AsyncIterator[_Tab]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-async def _shoot(tab: _Tab, url: str, width: int, out: Path, max_height: int) -> int:
+async def _shoot(tab: _Tab, url: str, width: int, out: Path, max_height: int) -> list[Path]:
     mobile = width < 600
     await tab.call(
         "Emulation.setDeviceMetricsOverride", width=width, height=800, deviceScaleFactor=1, mobile=mobile
@@ -139,13 +140,20 @@ async def _shoot(tab: _Tab, url: str, width: int, out: Path, max_height: int) ->
     await tab.wait_for("Page.loadEventFired")
     await asyncio.sleep(0.3)  # fonts and the theme's scripts settle
     metrics = await tab.call("Page.getLayoutMetrics")
-    height = min(int(metrics["cssContentSize"]["height"]), max_height)
+    height = int(metrics["cssContentSize"]["height"])
     await tab.call(
         "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=mobile
     )
-    shot = await tab.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
-    out.write_bytes(base64.b64decode(shot["data"]))  # noqa: ASYNC240  (a small local file)
-    return height
+    parts = -(-height // max_height)
+    written = []
+    for i in range(parts):
+        top = i * max_height
+        clip = {"x": 0, "y": top, "width": width, "height": min(max_height, height - top), "scale": 1}
+        shot = await tab.call("Page.captureScreenshot", format="png", captureBeyondViewport=True, clip=clip)
+        target = out if parts == 1 else out.with_name(f"{out.stem}-{i + 1}{out.suffix}")
+        target.write_bytes(base64.b64decode(shot["data"]))
+        written.append(target)
+    return written
 
 
 async def _run(site: Path, out: Path, max_height: int, chromium: str) -> int:
@@ -155,9 +163,9 @@ async def _run(site: Path, out: Path, max_height: int, chromium: str) -> int:
             for path in pages(site):
                 name = path.strip("/").replace("/", "_") or "index"
                 for width in WIDTHS:
-                    target = out / f"{name}@{width}.png"
-                    height = await _shoot(tab, base + path, width, target, max_height)
-                    print(f"{target} ({width}x{height})")
+                    first = out / f"{name}@{width}.png"
+                    for target in await _shoot(tab, base + path, width, first, max_height):
+                        print(target)
     return 0
 
 
@@ -166,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("site", type=Path)
     parser.add_argument("out", type=Path)
-    parser.add_argument("--max-height", type=int, default=20000)
+    parser.add_argument("--max-height", type=int, default=16000, help="taller pages come in parts")
     args = parser.parse_args(argv)
     chromium = find_chromium()
     if chromium is None:
