@@ -9,6 +9,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import hypothesis
 import pytest
@@ -109,6 +110,30 @@ async def redis_client(redis_server: RedisServer) -> AsyncIterator[object]:
     await client.flushall()
     yield client
     await client.aclose()
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def new_store(
+    request: pytest.FixtureRequest, redis_server: RedisServer
+) -> AsyncIterator[Callable[[], Any]]:
+    """A factory of empty stores of one kind: in memory, or on the real redis-server."""
+    import redis.asyncio
+
+    from wxtcb.redis import RedisTokenStore
+
+    connections: list[Any] = []
+
+    async def make() -> wxtcb.TokenStore:
+        if request.param == "memory":
+            return wxtcb.MemoryTokenStore()
+        connection = redis.asyncio.Redis(unix_socket_path=redis_server.socket)
+        connections.append(connection)
+        await connection.flushall()
+        return RedisTokenStore(connection)
+
+    yield make
+    for c in connections:
+        await c.aclose()
 
 
 async def until(condition: Callable[[], bool], *, limit: float = 60.0) -> None:

@@ -8,7 +8,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -79,26 +79,6 @@ class FaultyStore:
     async def clear_cache(self) -> None:
         self._tick()
         await self.inner.clear_cache()
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def new_store(
-    request: pytest.FixtureRequest, redis_server: RedisServer
-) -> AsyncIterator[Callable[[], Any]]:
-    """A factory of empty stores of one kind."""
-    connections: list[Any] = []
-
-    async def make() -> wxtcb.TokenStore:
-        if request.param == "memory":
-            return MemoryTokenStore()
-        connection = redis.asyncio.Redis(unix_socket_path=redis_server.socket)
-        connections.append(connection)
-        await connection.flushall()
-        return RedisTokenStore(connection)
-
-    yield make
-    for c in connections:
-        await c.aclose()
 
 
 async def fetch(emulator: Emulator, store: Any, seed: str | None) -> object:

@@ -19,6 +19,7 @@ MODULES = [
     "wxtcb.namespaces",
     "wxtcb.platform",
     "wxtcb.tokens.endpoints",
+    "wxtcb.validators",
     "wxtcb.wire",
     "wxtcb.stores",
 ]

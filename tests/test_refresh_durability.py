@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import redis.asyncio
 
 import wxtcb
 import wxtcb.events
@@ -75,26 +74,6 @@ class RefusingStore:
 
     async def clear_cache(self) -> None:
         await self.inner.clear_cache()
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def new_store(
-    request: pytest.FixtureRequest, redis_server: RedisServer
-) -> AsyncIterator[Callable[[], Any]]:
-    """A factory of empty stores of one kind."""
-    connections: list[Any] = []
-
-    async def make() -> wxtcb.TokenStore:
-        if request.param == "memory":
-            return MemoryTokenStore()
-        connection = redis.asyncio.Redis(unix_socket_path=redis_server.socket)
-        connections.append(connection)
-        await connection.flushall()
-        return RedisTokenStore(connection)
-
-    yield make
-    for c in connections:
-        await c.aclose()
 
 
 class Host:

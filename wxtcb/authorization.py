@@ -21,6 +21,7 @@ import attrs
 from wxtcb.errors import InvalidRequestError
 from wxtcb.methods import Endpoint, Method, TokenKind
 from wxtcb.namespaces import Namespace, endpoint
+from wxtcb.validators import non_empty
 
 __all__ = [
     "MAX_AUTHORIZERS_PER_PAGE",
@@ -49,11 +50,6 @@ MAX_AUTHORIZERS_PER_PAGE = 500
 #: WeChat's "授权流程技术说明".
 _PC_PAGE = "https://mp.weixin.qq.com/cgi-bin/componentloginpage"
 _MOBILE_PAGE = "https://mp.weixin.qq.com/safe/bindcomponent"
-
-
-def _non_empty(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequestError(f"{attribute.name} must be a non-empty string")
 
 
 @attrs.frozen
@@ -209,7 +205,7 @@ class CreatePreAuthCode(Method[PreAuthCode]):
         doc=_DOCS + "openApi/ticket-token/api_getpreauthcode.html",
     )
 
-    component_appid: str = attrs.field(validator=_non_empty)
+    component_appid: str = attrs.field(validator=non_empty)
 
 
 @attrs.frozen
@@ -234,8 +230,8 @@ class QueryAuth(Method[AuthorizationInfo]):
         doc=_DOCS + "Third-party_Platforms/2.0/api/ThirdParty/token/authorization_info.html",
     )
 
-    component_appid: str = attrs.field(validator=_non_empty)
-    authorization_code: str = attrs.field(repr=False, validator=_non_empty)
+    component_appid: str = attrs.field(validator=non_empty)
+    authorization_code: str = attrs.field(repr=False, validator=non_empty)
 
 
 def _page_count(_: object, __: attrs.Attribute[Any], value: int) -> None:
@@ -264,7 +260,7 @@ class GetAuthorizerList(Method[AuthorizerListPage]):
         doc=_DOCS + "openApi/authorization-management/api_getauthorizerlist.html",
     )
 
-    component_appid: str = attrs.field(validator=_non_empty)
+    component_appid: str = attrs.field(validator=non_empty)
     offset: int = attrs.field(default=0, validator=_offset)
     count: int = attrs.field(default=MAX_AUTHORIZERS_PER_PAGE, validator=_page_count)
 
@@ -284,8 +280,8 @@ class GetAuthorizerInfo(Method[AuthorizerInfo]):
         doc=_DOCS + "en/openApi/OpenApiDoc/authorization-management/getAuthorizerInfo.html",
     )
 
-    component_appid: str = attrs.field(validator=_non_empty)
-    authorizer_appid: str = attrs.field(validator=_non_empty)
+    component_appid: str = attrs.field(validator=non_empty)
+    authorizer_appid: str = attrs.field(validator=non_empty)
 
 
 class Authorization(Namespace):

@@ -102,6 +102,7 @@ from wxtcb.storage import (
     parse_cos_error,
 )
 from wxtcb.transport import foreign_summary
+from wxtcb.validators import env_id
 from wxtcb.wire import wire
 
 if TYPE_CHECKING:
@@ -168,11 +169,6 @@ T = TypeVar("T")
 
 
 # --- validation -----------------------------------------------------------------------------
-
-
-def _env(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequestError("env must be a non-empty CloudBase environment id")
 
 
 def _alias(_: object, __: attrs.Attribute[Any], value: object) -> None:
@@ -346,7 +342,7 @@ class ShareTarget:
         appids: The mini programs (same legal entity as the platform's environment).
     """
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     appids: list[str] = attrs.field(converter=_strings, validator=_non_empty)
 
 
@@ -497,7 +493,7 @@ class BatchModifyEnv(Method[None]):
         doc=_DOCS + "en/openApi/OpenApiDoc/cloudbase-common/env-management/changeTcbEnv.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
 
 
 @attrs.frozen
@@ -588,7 +584,7 @@ class BatchDbInsert(Method[list[str]]):
         doc=_DBRECORD,
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     query: str = attrs.field(converter=_add)
     action: str = attrs.field(default="insert", init=False)
 
@@ -608,7 +604,7 @@ class BatchDbDelete(Method[int]):
         "componenttcb/dbrecord", token=TokenKind.COMPONENT, result_key="deleted", doc=_DBRECORD
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     query: str = attrs.field(converter=_remove)
     action: str = attrs.field(default="delete", init=False)
 
@@ -628,7 +624,7 @@ class BatchDbUpdate(Method[UpdateResult]):
         "componenttcb/dbrecord", token=TokenKind.COMPONENT, doc=_DBRECORD
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     query: str = attrs.field(converter=_update)
     action: str = attrs.field(default="update", init=False)
 
@@ -652,7 +648,7 @@ class BatchDbQuery(Method[QueryResult]):
         "componenttcb/dbrecord", token=TokenKind.COMPONENT, doc=_DBRECORD
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     query: str = attrs.field(converter=_get)
     action: str = attrs.field(default="query", init=False)
 
@@ -675,7 +671,7 @@ class BatchCollectionAdd(Method[None]):
         "componenttcb/dbcollection", token=TokenKind.COMPONENT, idempotent=False, doc=_DBCOLLECTION
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     collection_name: str = attrs.field(validator=_collection_name)
     action: str = attrs.field(default="add", init=False)
 
@@ -694,7 +690,7 @@ class BatchCollectionDelete(Method[None]):
         "componenttcb/dbcollection", token=TokenKind.COMPONENT, idempotent=False, doc=_DBCOLLECTION
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     collection_name: str = attrs.field(validator=_collection_name)
     action: str = attrs.field(default="del", init=False)
 
@@ -714,7 +710,7 @@ class BatchCollectionGet(Method[BatchCollectionList]):
         "componenttcb/dbcollection", token=TokenKind.COMPONENT, doc=_DBCOLLECTION
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     limit: int = attrs.field(default=20, validator=_non_negative)
     offset: int = attrs.field(default=0, validator=_non_negative)
     action: str = attrs.field(default="get", init=False)
@@ -743,7 +739,7 @@ class BatchDbAggregate(Method[list[dict[str, Any]]]):
         doc=_THIRD + "dbaggregate.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     query: str = attrs.field(converter=_aggregate_statement)
 
     __decode__ = staticmethod(DatabaseAggregate.__decode__)
@@ -771,7 +767,7 @@ class BatchDbImport(Method[int]):
         doc=_EN_BATCH + "db-mgnt/dbImport.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     collection_name: str = attrs.field(validator=_collection_name)
     file_path: str = attrs.field(validator=_file_path)
     file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
@@ -799,7 +795,7 @@ class BatchDbExport(Method[int]):
         doc=_EN_BATCH + "db-mgnt/dbExport.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     file_path: str = attrs.field(validator=_file_path)
     query: str = attrs.field(converter=_get)
     file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
@@ -820,7 +816,7 @@ class BatchMigrationState(Method[MigrationJob]):
         doc=_THIRD + "dbmigrationstate.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     job_id: int = attrs.field(validator=_non_negative)
 
     __decode__ = staticmethod(DatabaseMigrateQueryInfo.__decode__)
@@ -845,7 +841,7 @@ class BatchUploadFile(Method[UploadLink]):
         doc=_EN_BATCH + "file-mgnt/getUploadFileLink.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     path: str = attrs.field(validator=storage._path)
 
     @staticmethod
@@ -872,7 +868,7 @@ class BatchDownloadFile(Method[list[FileLink]]):
         doc=_EN_BATCH + "file-mgnt/getDownloadFileLink.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     file_list: list[FileRequest] = attrs.field(converter=storage._requests, validator=storage._batch)
 
     @staticmethod
@@ -898,7 +894,7 @@ class BatchDeleteFile(Method[DeleteAnswer]):
         doc=_DOCS + "en/openApi/OpenApiDoc/cloudbase-common/file-management/deleteTcbCloudFile.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     fileid_list: list[str] = attrs.field(converter=storage._file_ids, validator=storage._batch)
 
     @staticmethod
@@ -926,7 +922,7 @@ class CreateStaticStore(Method[None]):
         doc=_EN_BATCH + "staticstore-management/createStaticStore.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
 
 
 @attrs.frozen
@@ -944,7 +940,7 @@ class StaticUploadFile(Method[StaticUploadLink]):
         doc=_EN_BATCH + "staticstore-management/getUploadStaticStoreFile.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     filename: str = attrs.field(validator=storage._path)
 
     @staticmethod

@@ -70,6 +70,7 @@ from wxtcb.converter import structure
 from wxtcb.errors import DecodeError, InvalidRequestError
 from wxtcb.methods import Endpoint, Method
 from wxtcb.namespaces import Namespace, endpoint, namespace
+from wxtcb.validators import env_id
 from wxtcb.wire import wire
 
 __all__ = [
@@ -373,11 +374,6 @@ class _IndexName:
 # Method objects
 
 
-def _env(_: object, __: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequestError("env must be a non-empty string")
-
-
 def _collection_name(_: object, __: attrs.Attribute[str], value: object) -> None:
     db._name(value, "collection_name")
 
@@ -436,7 +432,7 @@ class DatabaseQuery(Method[QueryResult]):
 
     __endpoint__: ClassVar[Endpoint] = Endpoint("tcb/databasequery", doc=_DOCS + "databaseQuery.html")
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     query: str = attrs.field(converter=_get)
 
     @staticmethod
@@ -458,7 +454,7 @@ class DatabaseAdd(Method[list[str]]):
         "tcb/databaseadd", idempotent=False, result_key="id_list", doc=_DOCS + "databaseAdd.html"
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     query: str = attrs.field(converter=_add)
 
 
@@ -483,7 +479,7 @@ class DatabaseUpdate(Method[UpdateResult]):
         "databaseupdate.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     query: str = attrs.field(converter=_update)
 
     @property
@@ -505,7 +501,7 @@ class DatabaseDelete(Method[int]):
         "tcb/databasedelete", result_key="deleted", doc=_DOCS + "databaseDelete.html"
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     query: str = attrs.field(converter=_remove)
 
 
@@ -523,7 +519,7 @@ class DatabaseCount(Method[int]):
         "tcb/databasecount", result_key="count", doc=_DOCS + "databaseCount.html"
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     query: str = attrs.field(converter=_count)
 
 
@@ -540,7 +536,7 @@ class DatabaseAggregate(Method[list[dict[str, Any]]]):
         "tcb/databaseaggregate", result_key="data", doc=_DOCS + "databaseAggregate.html"
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     query: str = attrs.field(converter=_aggregate_statement)
 
     @staticmethod
@@ -563,7 +559,7 @@ class DatabaseCollectionAdd(Method[None]):
         "tcb/databasecollectionadd", idempotent=False, doc=_DOCS + "databaseCollectionAdd.html"
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     collection_name: str = attrs.field(validator=_collection_name)
 
 
@@ -583,7 +579,7 @@ class DatabaseCollectionDelete(Method[None]):
         "databaseCollectionDelete.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     collection_name: str = attrs.field(validator=_collection_name)
 
 
@@ -606,7 +602,7 @@ class DatabaseCollectionGet(Method[CollectionList]):
         "tcb/databasecollectionget", doc=_DOCS + "databaseCollectionGet.html"
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     limit: int = attrs.field(default=10, validator=_non_negative)
     offset: int = attrs.field(default=0, validator=_non_negative)
 
@@ -641,7 +637,7 @@ class DatabaseMigrateImport(Method[int]):
         doc=_DOCS + "databaseMigrateImport.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     collection_name: str = attrs.field(validator=_collection_name)
     file_path: str = attrs.field(validator=_file_path)
     file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
@@ -669,7 +665,7 @@ class DatabaseMigrateExport(Method[int]):
         doc=_DOCS + "databaseMigrateExport.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     file_path: str = attrs.field(validator=_file_path)
     query: str = attrs.field(converter=_get)
     file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
@@ -688,7 +684,7 @@ class DatabaseMigrateQueryInfo(Method[MigrationJob]):
         "tcb/databasemigratequeryinfo", doc=_DOCS + "databaseMigrateQueryInfo.html"
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     job_id: int = attrs.field(validator=_non_negative)
 
     @staticmethod
@@ -726,7 +722,7 @@ class UpdateIndex(Method[None]):
         "tcb/updateindex", idempotent=False, doc=_DOCS + "updateIndex.html"
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     collection_name: str = attrs.field(validator=_collection_name)
     create_indexes: tuple[Index, ...] = attrs.field(default=(), converter=_indexes)
     drop_indexes: tuple[_IndexName, ...] = attrs.field(default=(), converter=_drops)

@@ -23,6 +23,7 @@ import attrs
 from wxtcb.errors import InvalidRequestError
 from wxtcb.methods import Endpoint, Method
 from wxtcb.namespaces import Namespace, endpoint
+from wxtcb.validators import env_id, non_empty
 from wxtcb.wire import wire
 
 __all__ = [
@@ -39,16 +40,6 @@ __all__ = [
 ]
 
 _DOCS = "https://developers.weixin.qq.com/doc/oplatform/"
-
-
-def _env(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequestError("env must be a non-empty CloudBase environment id")
-
-
-def _nonempty(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequestError(f"{attribute.name} must be a non-empty string")
 
 
 def _whitelist(value: Iterable[str]) -> list[str]:
@@ -134,7 +125,7 @@ class CreateEnvAndResource(Method[CreatedEnv]):
         doc=_DOCS + "en/openApi/OpenApiDoc/cloudbase-common/env-management/createEnv.html",
     )
 
-    alias: str = attrs.field(validator=_nonempty)
+    alias: str = attrs.field(validator=non_empty)
     type: str = attrs.field(default="CreatePostpayPackage", init=False)
 
 
@@ -150,7 +141,7 @@ class ModifyEnv(Method[None]):
         "tcb/modifyenv", doc=_DOCS + "en/openApi/OpenApiDoc/cloudbase-common/env-management/changeTcbEnv.html"
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
 
 
 @attrs.frozen
@@ -166,8 +157,8 @@ class ShareEnv(Method[None]):
         "tcb/shareenv", doc=_DOCS + "en/openApi/OpenApiDoc/cloudbase-common/env-management/shareEnv.html"
     )
 
-    env: str = attrs.field(validator=_env)
-    appid: str = attrs.field(validator=_nonempty)
+    env: str = attrs.field(validator=env_id)
+    appid: str = attrs.field(validator=non_empty)
 
 
 @attrs.frozen
@@ -188,7 +179,7 @@ class GetEnvInfo(Method[list[EnvInfo]]):
 
     def __attrs_post_init__(self) -> None:
         if self.env is not None:
-            _env(self, attrs.fields(GetEnvInfo).env, self.env)
+            env_id(self, attrs.fields(GetEnvInfo).env, self.env)
 
 
 @attrs.frozen
@@ -205,7 +196,7 @@ class GetCloudAccessToken(Method[CloudAccessTokenConfig]):
         doc=_DOCS + "Third-party_Platforms/2.0/api/cloudbase/common/usecloudaccesstoken.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     action: str = attrs.field(default="get", init=False)
 
 
@@ -231,7 +222,7 @@ class SetCloudAccessToken(Method[None]):
         doc=_DOCS + "Third-party_Platforms/2.0/api/cloudbase/common/usecloudaccesstoken.html",
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     open: bool = attrs.field(validator=_bool)
     api_whitelist: list[str] = attrs.field(converter=_whitelist)
     version: int = attrs.field(validator=_version)

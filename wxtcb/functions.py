@@ -37,6 +37,7 @@ import attrs
 from wxtcb.errors import DecodeError, InvalidRequestError
 from wxtcb.methods import Endpoint, Method
 from wxtcb.namespaces import Namespace, endpoint
+from wxtcb.validators import env_id, non_empty
 from wxtcb.wire import wire
 
 __all__ = [
@@ -54,16 +55,6 @@ _MP = "https://developers.weixin.qq.com/miniprogram/"
 MIN_DELAY = 6
 #: The longest delay ``adddelayedfunctiontask`` accepts, in seconds (30 days).
 MAX_DELAY = 30 * 24 * 3600
-
-
-def _name(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequestError(f"{what} must be a non-empty string")
-    return value
-
-
-def _nonempty(what: str) -> Any:
-    return lambda _i, _a, value: _name(value, what)
 
 
 def _payload(value: object) -> object:
@@ -112,8 +103,8 @@ class InvokeCloudFunction(Method[object]):
         doc=_MP + "dev/wxcloud/reference-http-api/functions/invokeCloudFunction.html",
     )
 
-    env: str = attrs.field(validator=_nonempty("env"), metadata=wire(query=True))
-    name: str = attrs.field(validator=_nonempty("name"), metadata=wire(query=True))
+    env: str = attrs.field(validator=env_id, metadata=wire(query=True))
+    name: str = attrs.field(validator=non_empty, metadata=wire(query=True))
     data: object = attrs.field(default=None, converter=_payload, metadata=wire(raw_body=True))
 
     __decode__ = staticmethod(_loads_or_text)
@@ -142,8 +133,8 @@ class AddDelayedFunctionTask(Method[None]):
         doc=_MP + "dev/server/API/cloudbase/functions/api_adddelayedfunctiontask.html",
     )
 
-    env: str = attrs.field(validator=_nonempty("env"))
-    function_name: str = attrs.field(validator=_nonempty("function_name"))
+    env: str = attrs.field(validator=env_id)
+    function_name: str = attrs.field(validator=non_empty)
     data: str = attrs.field(converter=_json_text)
     delay_time: int = attrs.field(validator=_delay)
 
@@ -190,8 +181,8 @@ class GetFunctionConfig(Method[object]):
         "scf-management/getFuntionConfig.html",
     )
 
-    env: str = attrs.field(validator=_nonempty("env"))
-    function_name: str = attrs.field(validator=_nonempty("function_name"))
+    env: str = attrs.field(validator=env_id)
+    function_name: str = attrs.field(validator=non_empty)
     type: FunctionConfigType | int = attrs.field(
         default=FunctionConfigType.CLOUD_CALL, validator=_config_type
     )

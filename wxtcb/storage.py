@@ -37,6 +37,7 @@ from wxtcb.methods import Endpoint, Method
 from wxtcb.namespaces import Namespace, endpoint
 from wxtcb.redaction import MAX_ERRMSG, RequestSummary, bounded, redact_text
 from wxtcb.transport import foreign_summary
+from wxtcb.validators import env_id
 from wxtcb.wire import wire
 
 if TYPE_CHECKING:
@@ -84,11 +85,6 @@ _BAD_PATH_CHARS = re.compile("[\n\r\x18\x19\x1a\x1b]")
 
 
 # --- validation -----------------------------------------------------------------------------
-
-
-def _env(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequestError("env must be a non-empty CloudBase environment id")
 
 
 def check_cloud_path(path: object) -> str:
@@ -378,7 +374,7 @@ class UploadFile(Method[UploadLink]):
 
     __endpoint__: ClassVar[Endpoint] = Endpoint("tcb/uploadfile", doc=_DOCS + "storage/uploadFile.html")
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     path: str = attrs.field(validator=_path)
 
 
@@ -395,7 +391,7 @@ class BatchDownloadFile(Method[list[FileLink]]):
         "tcb/batchdownloadfile", result_key="file_list", doc=_DOCS + "storage/batchDownloadFile.html"
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     file_list: list[FileRequest] = attrs.field(converter=_requests, validator=_batch)
 
 
@@ -413,7 +409,7 @@ class BatchDeleteFile(Method[DeleteAnswer]):
         "tcb/batchdeletefile", idempotent=False, doc=_DOCS + "storage/batchDeleteFile.html"
     )
 
-    env: str = attrs.field(validator=_env)
+    env: str = attrs.field(validator=env_id)
     fileid_list: list[str] = attrs.field(converter=_file_ids, validator=_batch)
 
 

@@ -15,7 +15,7 @@ import contextlib
 import email.utils
 import re
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -312,37 +312,16 @@ class AiohttpTransport:
         The answer is read whole, bounded by ``max_response_size`` (an object store answers an
         upload with an empty body or a short XML error).
         """
-        summary = foreign_summary("POST", url)
-        error: WxTcbError
-        with contextlib.ExitStack() as files:
-            try:
-                session = self._session or self._open()
-                form = aiohttp.FormData(quote_fields=False)
-                for name, value in fields:
-                    form.add_field(name, value)
-                body = file if isinstance(file, bytes) else files.enter_context(file.open("rb"))
-                form.add_field("file", body, filename=filename, content_type="application/octet-stream")
-                async with session.post(
-                    url, data=form, allow_redirects=False, timeout=self._timeout(timeout)
-                ) as response:
-                    answer = Download(
-                        response.status, response.content_length, response.content.iter_chunked(65536)
-                    )
-                    return answer.status, await answer.read(self._max_size)
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if not self._closed or (task is not None and task.cancelling()):
-                    raise
-                error = TransportError("the client was closed", request=summary, transient=False)
-            except ResponseTooLarge as exc:
-                error = ResponseTooLarge(exc.limit, request=summary, status=exc.status)
-            except RuntimeError as exc:
-                if not self._foreign_closed():
-                    raise
-                error = self._foreign_error(exc, summary, timeout, _foreign_secrets(url, secrets))
-            except (aiohttp.ClientError, OSError, ValueError, TimeoutError, WxTcbError) as exc:
-                error = self._foreign_error(exc, summary, timeout, _foreign_secrets(url, secrets))
-        raise error
+
+        def form(files: contextlib.ExitStack) -> aiohttp.FormData:
+            data = aiohttp.FormData(quote_fields=False)
+            for name, value in fields:
+                data.add_field(name, value)
+            body = file if isinstance(file, bytes) else files.enter_context(file.open("rb"))
+            data.add_field("file", body, filename=filename, content_type="application/octet-stream")
+            return data
+
+        return await self._upload("POST", url, form, None, _foreign_secrets(url, secrets), timeout)
 
     async def put(
         self,
@@ -358,17 +337,35 @@ class AiohttpTransport:
         For a signed object-store URL (a static website's file). The answer is read whole,
         bounded by ``max_response_size``; header values count as secrets in every message.
         """
-        summary = foreign_summary("PUT", url)
+
+        def data(files: contextlib.ExitStack) -> object:
+            return body if isinstance(body, bytes) else files.enter_context(body.open("rb"))
+
         hidden = _foreign_secrets(url, [*secrets, *headers.values()])
+        return await self._upload("PUT", url, data, dict(headers), hidden, timeout)
+
+    async def _upload(
+        self,
+        http_method: str,
+        url: str,
+        make_data: Callable[[contextlib.ExitStack], object],
+        headers: dict[str, str] | None,
+        hidden: Sequence[str],
+        timeout: float,
+    ) -> tuple[int, bytes]:
+        """Send a body built by *make_data* (files it opens are closed after) to a foreign *url*;
+        the answer read whole within ``max_response_size``, failures translated with *hidden*
+        masked."""
+        summary = foreign_summary(http_method, url)
         error: WxTcbError
         with contextlib.ExitStack() as files:
             try:
                 session = self._session or self._open()
-                data = body if isinstance(body, bytes) else files.enter_context(body.open("rb"))
-                async with session.put(
+                async with session.request(
+                    http_method,
                     url,
-                    data=data,
-                    headers=dict(headers),
+                    data=make_data(files),
+                    headers=headers,
                     allow_redirects=False,
                     timeout=self._timeout(timeout),
                 ) as response:
