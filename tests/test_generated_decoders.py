@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -162,3 +163,49 @@ def test_valid_configs_decode_on_the_fast_path(data: dict[str, Any]) -> None:
     fast = decoder_for(message_push.CallbackConfig)
     assert fast is not None
     assert fast(data) == CATTRS_ONLY.structure(data, message_push.CallbackConfig)
+
+
+@attrs.frozen
+class _Validated:
+    name: str = attrs.field(validator=attrs.validators.min_len(2))
+
+
+@attrs.frozen
+class _PostInit:
+    name: str
+    seen: list[str] = attrs.field(factory=list, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.seen.append(self.name)
+
+
+@attrs.frozen
+class _Converted:
+    names: tuple[str, ...] = attrs.field(converter=tuple)
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "expected"),
+    [
+        (_Validated, {"name": "ab"}, _Validated("ab")),
+        (_PostInit, {"name": "x"}, _PostInit("x")),
+        (_Converted, {"names": ["a", "b"]}, _Converted(("a", "b"))),
+        (message_push.FunctionConfig, {"callbacks": []}, message_push.FunctionConfig(True, ())),
+    ],
+)
+def test_generated_decoders_build_what_init_builds(model: type[Any], data: object, expected: object) -> None:
+    """Where the decoder sets slots itself instead of calling ``__init__`` it gives the same
+    object; a model with a validator or an ``__init__`` hook is built through its ``__init__``."""
+    result = structure(data, model)
+    assert result == expected
+    assert type(result) is model
+    assert attrs.asdict(result) == attrs.asdict(expected)  # type: ignore[arg-type]
+    if isinstance(result, _PostInit):
+        assert result.seen == ["x"]  # the hook ran
+
+
+def test_a_validator_still_refuses_on_the_generated_path() -> None:
+    """A field's validator runs on the generated path: a too-short name is a DecodeError."""
+    assert decoder_for(_Validated) is not None
+    with pytest.raises(wxtcb.DecodeError):
+        structure({"name": "a"}, _Validated)
