@@ -179,6 +179,29 @@ async def test_any_method_object_is_sent_with_await_client(client: wxtcb.Client)
     assert config == wxtcb.CallbackConfig()
 
 
+def test_a_method_without_fields_is_built_once_and_arguments_are_still_refused() -> None:
+    """A namespace method of a field-less method class sends one shared object (they are all
+    equal and hold nothing); one with fields builds a new object per call; arguments a method
+    does not take are refused as before, with nothing sent."""
+    sent: list[object] = []
+
+    def send(method: object) -> Any:
+        sent.append(method)
+        return None
+
+    push = wxtcb.message_push.MessagePush(send)  # type: ignore[arg-type]
+    push.get_callback_config()
+    push.get_callback_config()
+    assert sent[0] is sent[1] == GetCallbackConfig()
+    push.set_callback_config(container_config=None, function_config=wxtcb.FunctionConfig())
+    push.set_callback_config(container_config=None, function_config=wxtcb.FunctionConfig())
+    assert sent[2] == sent[3]
+    assert sent[2] is not sent[3]
+    with pytest.raises(TypeError):
+        push.get_callback_config("extra")  # type: ignore[call-arg]
+    assert len(sent) == 4
+
+
 # --- one engine per platform -----------------------------------------------------------------
 
 

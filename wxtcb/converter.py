@@ -34,6 +34,7 @@ __all__ = [
     "from_wire",
     "make_converter",
     "structure",
+    "structurer",
     "to_wire",
     "unstructure",
 ]
@@ -177,14 +178,31 @@ def structure(data: object, cls: type[T], *, conv: cattrs.Converter = converter,
     result and the error message are the ones cattrs gives.
     """
     if conv is converter:
-        fast = _FAST.get(cls, _UNSEEN)
-        if fast is _UNSEEN:
-            fast = decoder_for(cls)
-        if fast is not None:
-            try:
-                return cast(T, fast(data))
-            except Exception:  # cattrs decides below, with its own message
-                pass
+        return structurer(cls, root=root)(data)
+    return _with_cattrs(data, cls, conv, root)
+
+
+def structurer(cls: type[T], *, root: str = "$") -> Callable[[object], T]:
+    """`structure` into *cls* with wxtcb's converter, as a function of the data: the lookups
+    done once (the pipeline keeps one per method class)."""
+    fast = _FAST.get(cls, _UNSEEN)
+    if fast is _UNSEEN:
+        fast = decoder_for(cls)
+    if fast is None:
+        return lambda data: _with_cattrs(data, cls, converter, root)
+    generated = fast
+
+    def run(data: object) -> T:
+        try:
+            return cast(T, generated(data))
+        except Exception:  # cattrs decides below, with its own message
+            pass
+        return _with_cattrs(data, cls, converter, root)
+
+    return run
+
+
+def _with_cattrs(data: object, cls: type[T], conv: cattrs.Converter, root: str) -> T:
     try:
         return conv.structure(data, cls)
     except (

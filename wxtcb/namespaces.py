@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
+import attrs
+
 from wxtcb.methods import Method
 
 __all__ = ["Namespace", "Sender", "endpoint", "namespace"]
@@ -44,6 +46,15 @@ class endpoint(Generic[P, T]):
         self.method = method
         self.name = ""
         self.__doc__ = method.__doc__
+        # A method class without fields (slotted, no __init__ hook) builds objects that are all
+        # equal and hold no state: one is built here and sent by every call.
+        self._constant: Method[T] | None = None
+        cls: Any = method
+        plain = isinstance(cls, type) and attrs.has(cls) and not hasattr(cls, "__attrs_post_init__")
+        if plain and not attrs.fields(cls):
+            constant = cls()
+            if not hasattr(constant, "__dict__"):
+                self._constant = constant
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -58,11 +69,14 @@ class endpoint(Generic[P, T]):
         if obj is None:
             return self
         build = self.method
+        constant = self._constant
         send: Sender = obj._send  # type: ignore[attr-defined]
 
         # Not a coroutine function: the call returns the client's own coroutine, so a namespace
         # adds no coroutine layer to the hot path.
         def call(*args: P.args, **kwargs: P.kwargs) -> Awaitable[T]:
+            if constant is not None and not args and not kwargs:
+                return send(constant)
             return send(build(*args, **kwargs))
 
         call.__name__ = call.__qualname__ = self.name

@@ -22,7 +22,7 @@ from wxtcb.errors import (
 )
 from wxtcb.events import Event, Observer, TokenReplayed, logger
 from wxtcb.methods import Method, TokenKind
-from wxtcb.protocol import build_request, check, decode, parse
+from wxtcb.protocol import Request, build_request, check, decode, parse
 from wxtcb.retry import RetryPolicy
 from wxtcb.tokens.base import TokenProvider
 from wxtcb.transport import Transport
@@ -49,26 +49,33 @@ class Pipeline:
         self.closed = False
 
     async def fetch(self, method: Method[T], token: str | None = None, token_param: str | None = None) -> T:
+        """Send *method* with *token*: the first attempt inline, then retries if it failed."""
         request = build_request(method, token, token_param)
+        started = time.perf_counter()
+        try:
+            status, body = await self.transport.send(request, timeout=self.timeout)
+            return self._answer(status, body, method, request, started)
+        except WxTcbError as exc:
+            first = exc
+        return await self._retry(method, request, first, started)
+
+    def _answer(self, status: int, body: bytes, method: Method[T], request: Request, started: float) -> T:
+        data = parse(status, body, request)
+        check(data, method, request)
+        result = decode(data, method, request)
+        observer = self.observer
+        if observer.on_event is not None or logger.isEnabledFor(logging.DEBUG):
+            observer.request(method.__endpoint__.path, 1, time.perf_counter() - started, None)
+        return result
+
+    async def _retry(self, method: Method[T], request: Request, first: WxTcbError, started: float) -> T:
+        """After a failed first attempt: `RetryPolicy.resume` (tenacity) from attempt 2, if the
+        failure is transient and the method may be repeated."""
+        elapsed = time.perf_counter() - started
+        api = method.__endpoint__.path
         transport = self.transport
         observer = self.observer
         timeout = self.timeout
-        # The first attempt inline: no closure, no retry machinery, no coroutine of its own (the
-        # hot path); `RetryPolicy.resume` takes over only after a failure, with attempt 2.
-        started = time.perf_counter()
-        try:
-            status, body = await transport.send(request, timeout=timeout)
-            data = parse(status, body, request)
-            check(data, method, request)
-            result = decode(data, method, request)
-        except WxTcbError as exc:
-            first = exc
-        else:
-            if observer.on_event is not None or logger.isEnabledFor(logging.DEBUG):
-                observer.request(method.__endpoint__.path, 1, time.perf_counter() - started, None)
-            return result
-        elapsed = time.perf_counter() - started
-        api = method.__endpoint__.path
         observer.request(api, 1, elapsed, first)
 
         async def attempt(number: int) -> T:
@@ -102,8 +109,17 @@ class Pipeline:
         if token is None:
             token = await provider.token(self)
         param = provider.token_param
+        # The first attempt inline, as in `fetch` (not awaited through it: one coroutine fewer on
+        # every call); retries, then refresh-and-replay, only after a failure.
+        request = build_request(method, token, param)
+        started = time.perf_counter()
         try:
-            return await self.fetch(method, token, param)
+            status, body = await self.transport.send(request, timeout=self.timeout)
+            return self._answer(status, body, method, request, started)
+        except WxTcbError as exc:
+            first = exc
+        try:
+            return await self._retry(method, request, first, started)
         except TokenRejectedError as exc:
             if param is None:
                 # No token was sent: what adds it (cloud-run's open-API service) refused this API,

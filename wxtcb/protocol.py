@@ -6,12 +6,12 @@ Nothing here awaits or touches the network, so everything here is tested without
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 import attrs
 
-from wxtcb.converter import structure, unstructure
+from wxtcb.converter import structurer, unstructure
 from wxtcb.errors import DecodeError, TransportError, api_error
 from wxtcb.methods import Method
 from wxtcb.redaction import SECRET_PARAMS, RequestSummary, redact_params
@@ -188,26 +188,40 @@ def check(data: Mapping[str, Any], method: Method[Any], request: Request) -> Non
     )
 
 
+_ABSENT: Any = object()
+#: Per method class: the answer's key holding the result (None: the whole answer), and what
+#: turns it into the result (None: the method returns None).
+_DECODERS: dict[type[Any], tuple[str | None, Callable[[Any], Any] | None]] = {}
+
+
+def _decoder(cls: type[Method[Any]]) -> tuple[str | None, Callable[[Any], Any] | None]:
+    returns = cls.__returns__
+    key = cls.__endpoint__.result_key
+    if returns is None:
+        return key, None
+    custom: Callable[[Any], Any] | None = getattr(cls, "__decode__", None)
+    return key, custom if custom is not None else structurer(returns, root="$" if key is None else f"$.{key}")
+
+
 def decode(data: Mapping[str, Any], method: Method[T], request: Request) -> T:
     """Structure the checked answer into the method's return type."""
-    returns = method.__returns__
-    if returns is None:
+    cls = type(method)
+    found = _DECODERS.get(cls)
+    if found is None:
+        found = _DECODERS[cls] = _decoder(cls)
+    key, run = found
+    if run is None:
         return cast(T, None)
     value: object = data
-    root = "$"
-    key = method.__endpoint__.result_key
     if key is not None:
-        root = f"$.{key}"
-        if key not in data:
+        value = data.get(key, _ABSENT)
+        if value is _ABSENT:
+            returns = method.__returns__
             raise DecodeError(
-                f"cannot decode {getattr(returns, '__name__', returns)}: required field missing @ {root}",
+                f"cannot decode {getattr(returns, '__name__', returns)}: required field missing @ $.{key}",
                 request=request.summary,
             )
-        value = data[key]
     try:
-        custom = getattr(type(method), "__decode__", None)
-        if custom is not None:
-            return cast(T, custom(value))
-        return cast(T, structure(value, returns, root=root))
+        return cast(T, run(value))
     except DecodeError as exc:
         raise DecodeError(exc.message, request=request.summary) from None
