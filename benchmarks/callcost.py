@@ -233,13 +233,14 @@ async def instructions(url: str, levels: list[int], delta: int = DELTA) -> dict[
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         for level in levels:
             row: dict[str, Any] = {"concurrency": level}
-            for contender in ("raw", "wxtcb"):
+            for contender in ("raw", "wxtcb", "wxtcb-reuse"):
                 short, long = await asyncio.gather(
                     loop.run_in_executor(pool, _instructions, url, contender, level, _SHORT),
                     loop.run_in_executor(pool, _instructions, url, contender, level, _SHORT + delta),
                 )
                 row[contender] = (long - short) / delta
             row["ratio"] = row["wxtcb"] / row["raw"]
+            row["reuse_ratio"] = row["wxtcb-reuse"] / row["raw"]
             rows.append(row)
     return {"delta_calls": delta, "rows": rows}
 
@@ -251,7 +252,8 @@ def describe_instructions(report: dict[str, Any]) -> str:
     for row in report["rows"]:
         lines.append(
             f"  c{row['concurrency']:<4} raw {row['raw']:>9.0f}  wxtcb {row['wxtcb']:>9.0f}"
-            f"  ratio {row['ratio']:.3f}"
+            f"  ratio {row['ratio']:.3f}   reuse_unchanged {row['wxtcb-reuse']:>9.0f}"
+            f"  ratio {row['reuse_ratio']:.3f}"
         )
     return "\n".join(lines)
 
@@ -260,7 +262,8 @@ async def _child(url: str, contender: str, concurrency: int, calls: int) -> None
     """Warm up, then *calls* calls of *contender* at *concurrency* (the process valgrind counts)."""
     async with aiohttp.ClientSession() as session:
         provider = wxtcb.AppTokenProvider(testing.DEMO_APPID, testing.DEMO_SECRET)
-        async with wxtcb.Client(provider, base_url=url) as client:
+        reuse = contender == "wxtcb-reuse"
+        async with wxtcb.Client(provider, base_url=url, reuse_unchanged=reuse) as client:
             call: Callable[[], Awaitable[object]]
             if contender == "raw":
                 call = raw_call(session, url, await fetch_token(session, url))

@@ -35,6 +35,7 @@ def test_quick_benchmark_run(tmp_path: Path) -> None:
         assert row["throughput_ratio"] > 0
         low, high = row["cpu_ratio_rounds"]
         assert 0 < low <= high
+        assert row["reuse_cpu_ratio"] > 0  # the poller's option, reported on its own
     assert {"decode", "parse (json.loads included)", "token lookup", "events"} <= set(
         report["profile"]["us_per_call"]
     )
@@ -44,6 +45,7 @@ def test_quick_benchmark_run(tmp_path: Path) -> None:
     assert report["fleet"]["component_fetches"] == 1
     assert "CPU ratio" in done.stdout
     assert "throughput ratio" in done.stdout
+    assert "reuse_unchanged=True" in done.stdout
     assert "wechatpy" in done.stdout  # a contender, or the note that it is not installed
 
 

@@ -46,6 +46,7 @@ def _pipeline(
     on_event: Callable[[Event], Any] | None,
     transport: Transport | None,
     max_response_size: int,
+    reuse_unchanged: bool = False,
 ) -> Pipeline:
     """The engine behind a client (or a whole platform), with its arguments checked."""
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < 1e9:
@@ -53,7 +54,13 @@ def _pipeline(
     check_base_url(base_url)
     if transport is None:
         transport = AiohttpTransport(base_url, session, max_response_size=max_response_size)
-    return Pipeline(transport, retry if retry is not None else RetryPolicy(), timeout, Observer(on_event))
+    return Pipeline(
+        transport,
+        retry if retry is not None else RetryPolicy(),
+        timeout,
+        Observer(on_event),
+        reuse_unchanged=reuse_unchanged,
+    )
 
 
 class Client:
@@ -83,6 +90,13 @@ class Client:
         transport: Sends the requests instead of aiohttp (tests, other HTTP stacks).
         max_response_size: The largest answer read, in bytes (default 4 MiB); a larger one raises
             `ResponseTooLarge` and is not retried.
+        reuse_unchanged: For pollers. When an answer is byte for byte the one this client last
+            got for the same method class, return the result decoded then (the very same object)
+            instead of parsing and decoding it again. Only for methods that may be resent
+            (`Endpoint.idempotent`) whose results are immutable all the way down and hold no
+            secret (`CallbackConfig`, a collection list, a count, a migration job; not
+            documents, not upload links), one result kept per method class, answers up to
+            64 KiB. The request is sent every time; errors are never reused.
 
     Attributes:
         provider: The `TokenProvider` the client's calls take their token from.
@@ -118,11 +132,16 @@ class Client:
         on_event: Callable[[Event], Any] | None = None,
         transport: Transport | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        reuse_unchanged: bool = False,
     ) -> None:
         if base_url is None:
             hint = getattr(provider, "base_url", None)  # a provider that knows its host
             base_url = hint if isinstance(hint, str) else DEFAULT_BASE_URL
-        self._pipeline = _pipeline(base_url, session, retry, timeout, on_event, transport, max_response_size)
+        if not isinstance(reuse_unchanged, bool):
+            raise InvalidRequestError("reuse_unchanged must be True or False")
+        self._pipeline = _pipeline(
+            base_url, session, retry, timeout, on_event, transport, max_response_size, reuse_unchanged
+        )
         self._owns_pipeline = True
         self.provider = provider
         self.base_url = base_url

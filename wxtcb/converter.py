@@ -33,6 +33,7 @@ __all__ = [
     "decoder_for",
     "from_wire",
     "make_converter",
+    "shareable",
     "structure",
     "structurer",
     "to_wire",
@@ -216,6 +217,46 @@ def _with_cattrs(data: object, cls: type[T], conv: cattrs.Converter, root: str) 
     ) as exc:
         name = getattr(cls, "__name__", str(cls))
         raise DecodeError(f"cannot decode {name}: {'; '.join(_describe(exc, root))}") from None
+
+
+#: Each type seen by `shareable`.
+_SHAREABLE: dict[Any, bool] = {}
+
+
+def shareable(type_: Any) -> bool:
+    """Whether one decoded value of *type_* may be handed to several callers and kept: immutable
+    all the way down and holding no secret. That is str, bytes, numbers, bool, None, enums,
+    tuples and frozensets of such, unions of such, and frozen slotted attrs classes whose fields
+    are all such and none hidden from the repr (wxtcb's mark of a secret: a signature, a
+    temporary credential, a refresh token). ``Any``, dicts and lists are not."""
+    found = _SHAREABLE.get(type_)
+    if found is not None:
+        return found
+    _SHAREABLE[type_] = False  # while deciding: a recursive model is not taken as shareable
+    try:
+        result = _shareable(type_)
+    except Exception:  # an annotation that cannot be resolved: assume the worst
+        result = False
+    _SHAREABLE[type_] = result
+    return result
+
+
+def _shareable(type_: Any) -> bool:
+    if type_ in (str, bytes, int, float, bool, types.NoneType, None):
+        return True
+    if isinstance(type_, type) and issubclass(type_, enum.Enum):
+        return True
+    origin, args = typing.get_origin(type_), typing.get_args(type_)
+    if origin in (types.UnionType, typing.Union, tuple, frozenset):
+        return all(a is Ellipsis or shareable(a) for a in args)
+    if isinstance(type_, type) and attrs.has(type_):
+        frozen = getattr(type_.__setattr__, "__name__", "") == "_frozen_setattrs"
+        slotted = not any("__dict__" in k.__dict__ for k in type_.__mro__ if k is not object)
+        if not (frozen and slotted):
+            return False
+        hints = typing.get_type_hints(type_)
+        return all(f.repr is not False and shareable(hints.get(f.name, Any)) for f in attrs.fields(type_))
+    return False
 
 
 def unstructure(obj: object) -> Any:

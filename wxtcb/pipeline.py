@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from wxtcb.errors import (
     CloudCallPermissionError,
@@ -22,22 +22,42 @@ from wxtcb.errors import (
 )
 from wxtcb.events import Event, Observer, TokenReplayed, logger
 from wxtcb.methods import Method, TokenKind
-from wxtcb.protocol import Request, build_request, check, decode, parse
+from wxtcb.protocol import Request, build_request, check, decode, parse, reusable
 from wxtcb.retry import RetryPolicy
 from wxtcb.tokens.base import TokenProvider
 from wxtcb.transport import Transport
 
-__all__ = ["Pipeline"]
+__all__ = ["REUSE_MAX_BYTES", "Pipeline"]
 
 T = TypeVar("T")
+
+#: The largest answer whose decoded result is kept for reuse (``Client(reuse_unchanged=True)``).
+REUSE_MAX_BYTES = 64 * 1024
 
 
 class Pipeline:
     """Sends method objects for a client; also the `TokenContext` its providers fetch through."""
 
-    __slots__ = ("_background", "closed", "fetch_timeout", "observer", "retry", "timeout", "transport")
+    __slots__ = (
+        "_background",
+        "_reuse",
+        "closed",
+        "fetch_timeout",
+        "observer",
+        "retry",
+        "timeout",
+        "transport",
+    )
 
-    def __init__(self, transport: Transport, retry: RetryPolicy, timeout: float, observer: Observer) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        retry: RetryPolicy,
+        timeout: float,
+        observer: Observer,
+        *,
+        reuse_unchanged: bool = False,
+    ) -> None:
         self.transport = transport
         self.retry = retry
         self.timeout = timeout
@@ -47,6 +67,8 @@ class Pipeline:
         self._background: set[asyncio.Task[None]] = set()
         #: Set by `aclose`: a token fetch that ran here failed because of it, not because of WeChat.
         self.closed = False
+        #: Per method class, its last answer and the result decoded from it (`reusable` ones only).
+        self._reuse: dict[type[Any], tuple[bytes, Any]] | None = {} if reuse_unchanged else None
 
     async def fetch(self, method: Method[T], token: str | None = None, token_param: str | None = None) -> T:
         """Send *method* with *token*: the first attempt inline, then retries if it failed."""
@@ -60,12 +82,36 @@ class Pipeline:
         return await self._retry(method, request, first, started)
 
     def _answer(self, status: int, body: bytes, method: Method[T], request: Request, started: float) -> T:
-        data = parse(status, body, request)
-        check(data, method, request)
-        result = decode(data, method, request)
+        reuse = self._reuse
+        if reuse is None:
+            data = parse(status, body, request)
+            check(data, method, request)
+            result = decode(data, method, request)
+        else:
+            result = self._reused(reuse, status, body, method, request)
         observer = self.observer
         if observer.on_event is not None or logger.isEnabledFor(logging.DEBUG):
             observer.request(method.__endpoint__.path, 1, time.perf_counter() - started, None)
+        return result
+
+    @staticmethod
+    def _reused(
+        reuse: dict[type[Any], tuple[bytes, Any]],
+        status: int,
+        body: bytes,
+        method: Method[T],
+        request: Request,
+    ) -> T:
+        """The result decoded from the same bytes last time, if any; else decode (and keep it)."""
+        cls = type(method)
+        last = reuse.get(cls)
+        if last is not None and status == 200 and last[0] == body:
+            return cast(T, last[1])
+        data = parse(status, body, request)
+        check(data, method, request)
+        result = decode(data, method, request)
+        if len(body) <= REUSE_MAX_BYTES and reusable(cls):
+            reuse[cls] = (body, result)
         return result
 
     async def _retry(self, method: Method[T], request: Request, first: WxTcbError, started: float) -> T:

@@ -11,13 +11,13 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from wxtcb.converter import structurer, unstructure
+from wxtcb.converter import shareable, structurer, unstructure
 from wxtcb.errors import DecodeError, TransportError, api_error
 from wxtcb.methods import Method
 from wxtcb.redaction import SECRET_PARAMS, RequestSummary, redact_params
 from wxtcb.wire import wire_name, wire_of
 
-__all__ = ["Request", "build_request", "check", "decode", "encode_body", "parse"]
+__all__ = ["Request", "build_request", "check", "decode", "encode_body", "parse", "reusable"]
 
 T = TypeVar("T")
 
@@ -225,3 +225,17 @@ def decode(data: Mapping[str, Any], method: Method[T], request: Request) -> T:
         return cast(T, run(value))
     except DecodeError as exc:
         raise DecodeError(exc.message, request=request.summary) from None
+
+
+_REUSABLE: dict[type[Any], bool] = {}
+
+
+def reusable(cls: type[Method[Any]]) -> bool:
+    """Whether the result of *cls* may be handed again for a byte-identical answer: the method
+    may be resent (`Endpoint.idempotent`) and its result is immutable all the way down and
+    holds no secret (`wxtcb.converter.shareable`)."""
+    found = _REUSABLE.get(cls)
+    if found is None:
+        returns = cls.__returns__
+        found = _REUSABLE[cls] = returns is not None and cls.__endpoint__.idempotent and shareable(returns)
+    return found
