@@ -54,10 +54,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package, and on a file that uses the public API as users do."""
+    """mypy --strict on the package, on a file that uses the public API as users do, and on the benchmarks."""
     session.install("-e", ".[redis,component]", *_group("typecheck"))
     session.run("mypy", "--strict", "wxtcb")
     session.run("mypy", "--strict", "tests/typing/api.py")
+    session.run("mypy", "--strict", "benchmarks")
 
 
 def _build_docs(session: nox.Session) -> str:
