@@ -10,6 +10,7 @@ import pkgutil
 from typing import Any
 
 import pytest
+import tenacity
 
 import tests.contract
 import wxtcb
@@ -132,3 +133,41 @@ def test_namespaces_are_namespaces() -> None:
         if isinstance(value, namespace):
             assert issubclass(value.cls, Namespace)
             assert value.cls.__slots__ == ()
+
+
+class _Answers:
+    """A `Transport` that answers every request with one row's sample, counting the requests."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.sent = 0
+
+    async def send(self, request: object, *, timeout: float) -> tuple[int, bytes]:
+        self.sent += 1
+        return 200, self.body
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.path)
+async def test_a_first_attempt_never_enters_the_retry_machinery(
+    row: Row, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every endpoint's successful call is one request and no tenacity at all: the retry
+    machinery is entered only after a failure (the hot path of every endpoint, not one)."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a first attempt entered tenacity")
+
+    monkeypatch.setattr(tenacity.AsyncRetrying, "__init__", refuse)
+    transport = _Answers(json.dumps(row.answer, ensure_ascii=False).encode())
+    kind = TokenKind.ACCESS if row.token is TokenKind.NONE else row.token
+    provider = wxtcb.StaticTokenProvider(TOKEN, token_kind=kind)
+    async with wxtcb.Client(provider, transport=transport) as client:  # type: ignore[arg-type]
+        if row.token is TokenKind.NONE:  # a token endpoint: what providers send, through fetch
+            result = await client._pipeline.fetch(row.method)
+        else:
+            result = await client(row.method)
+    assert result == row.result
+    assert transport.sent == 1
