@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import wxtcb
 from wxtcb import message_push
-from wxtcb.converter import decoder_for, make_converter, structure
+from wxtcb.converter import _slot_setters, decoder_for, make_converter, structure
 
 SAMPLES = Path(__file__).parent / "samples"
 OFFICIAL = json.loads((SAMPLES / "getcallbackconfig.json").read_text())["data"]
@@ -182,6 +182,49 @@ class _PostInit:
 @attrs.frozen
 class _Converted:
     names: tuple[str, ...] = attrs.field(converter=tuple)
+
+
+class _Allocating:
+    made = 0
+
+    def __new__(cls, *args: object, **kwargs: object) -> Any:
+        _Allocating.made += 1
+        return super().__new__(cls)
+
+
+@attrs.frozen
+class _OwnNew(_Allocating):
+    name: str
+
+
+@attrs.frozen
+class _Parent:
+    a: str
+
+
+@attrs.frozen(init=False)
+class _InheritsInit(_Parent):
+    b: str = "b"
+
+
+def test_which_models_the_decoders_build_slot_by_slot() -> None:
+    """Slot by slot only where ``__init__`` would do nothing else: not with a validator, a hook,
+    an ``__init__`` of another class, or a ``__new__`` of its own."""
+    assert _slot_setters(message_push.FunctionConfig) is not None  # a plain converter is applied
+    assert _slot_setters(_Converted) is not None
+    for model in (_Validated, _PostInit, _OwnNew, _InheritsInit):
+        assert _slot_setters(model) is None, model
+
+
+def test_a_model_with_its_own_new_or_an_inherited_init_decodes_as_cattrs_does() -> None:
+    """A user's model with its own ``__new__`` gets it called; one whose ``__init__`` is its
+    parent's is refused as cattrs refuses it."""
+    before = _Allocating.made
+    assert structure({"name": "x"}, _OwnNew) == _OwnNew("x")
+    assert _Allocating.made > before
+    assert outcome({"a": "x", "b": "y"}, _InheritsInit, fast=True) == outcome(
+        {"a": "x", "b": "y"}, _InheritsInit, fast=False
+    )
 
 
 @pytest.mark.parametrize(

@@ -57,7 +57,8 @@ async def test_a_changed_answer_is_decoded_anew(emulator: Emulator, poller: wxtc
     assert second.container_config.enable is False
     emulator.configs[DEMO_APPID] = OFFICIAL
     third = await poller.get_callback_config()
-    assert third == first  # one result kept per method class: the first is gone
+    assert third == first
+    assert third is not first  # one result kept per method class: the first is gone
     assert third is not second
 
 
@@ -111,3 +112,65 @@ def test_the_option_is_a_bool() -> None:
     """A truthy non-bool is refused before anything is opened."""
     with pytest.raises(wxtcb.InvalidRequestError, match="reuse_unchanged"):
         wxtcb.Client(wxtcb.StaticTokenProvider("t"), reuse_unchanged="yes")  # type: ignore[arg-type]
+
+
+class _Refilled:
+    """A transport that answers from one buffer it refills (a `bytearray`, which json accepts),
+    or with the status it is told."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.status = 200
+
+    def answer(self, data: dict[str, Any]) -> None:
+        self.buffer[:] = json.dumps({"errcode": 0, "errmsg": "ok", "data": data}).encode()
+
+    async def send(self, request: object, *, timeout: float) -> tuple[int, bytearray]:
+        return self.status, self.buffer
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_a_refilled_buffer_is_never_taken_for_an_unchanged_answer() -> None:
+    """A transport may hand back one mutable buffer: only immutable bytes are kept, so a changed
+    answer in the same buffer is decoded anew."""
+    transport = _Refilled()
+    provider = wxtcb.StaticTokenProvider("t")
+    async with wxtcb.Client(provider, transport=transport, reuse_unchanged=True) as c:  # type: ignore[arg-type]
+        transport.answer(OFFICIAL)
+        first = await c.get_callback_config()
+        transport.answer({**OFFICIAL, "container_config": {**OFFICIAL["container_config"], "enable": False}})
+        second = await c.get_callback_config()
+    assert first.container_config is not None
+    assert first.container_config.enable is True
+    assert second.container_config is not None
+    assert second.container_config.enable is False
+
+
+class _Bytes(_Refilled):
+    async def send(self, request: object, *, timeout: float) -> tuple[int, bytes]:  # type: ignore[override]
+        return self.status, bytes(self.buffer)
+
+
+async def test_the_same_bytes_with_another_status_are_not_reused() -> None:
+    """An HTTP error whose body happens to be the kept answer is an error, not the kept result."""
+    transport = _Bytes()
+    transport.answer(OFFICIAL)
+    provider = wxtcb.StaticTokenProvider("t")
+    retry = wxtcb.RetryPolicy(attempts=1)
+    async with wxtcb.Client(provider, transport=transport, reuse_unchanged=True, retry=retry) as c:  # type: ignore[arg-type]
+        await c.get_callback_config()
+        transport.status = 502
+        with pytest.raises(wxtcb.TransportError, match="HTTP 502"):
+            await c.get_callback_config()
+
+
+async def test_a_retried_call_returns_the_right_result(emulator: Emulator, poller: wxtcb.Client) -> None:
+    """A transient failure, then the same answer: the retry's result is the configuration."""
+    emulator.configs[DEMO_APPID] = OFFICIAL
+    first = await poller.get_callback_config()
+    emulator.fault(GET, Fault.error(-1, "system busy"))
+    again = await poller.get_callback_config()
+    assert again == first
+    assert emulator.calls[GET] == 3

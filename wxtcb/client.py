@@ -92,11 +92,11 @@ class Client:
             `ResponseTooLarge` and is not retried.
         reuse_unchanged: For pollers. When an answer is byte for byte the one this client last
             got for the same method class, return the result decoded then (the very same object)
-            instead of parsing and decoding it again. Only for methods that may be resent
-            (`Endpoint.idempotent`) whose results are immutable all the way down and hold no
-            secret (`CallbackConfig`, a collection list, a count, a migration job; not
-            documents, not upload links), one result kept per method class, answers up to
-            64 KiB. The request is sent every time; errors are never reused.
+            instead of parsing and decoding it again. Only for endpoints marked
+            `Endpoint.idempotent` whose results are immutable all the way down and hold no
+            secret (`CallbackConfig`, a collection list, a count; not documents, not upload
+            links, not an export's download URL), one result kept per method class, answers up
+            to 64 KiB. The request is sent every time; errors are never reused.
 
     Attributes:
         provider: The `TokenProvider` the client's calls take their token from.

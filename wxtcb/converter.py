@@ -179,7 +179,14 @@ def structure(data: object, cls: type[T], *, conv: cattrs.Converter = converter,
     result and the error message are the ones cattrs gives.
     """
     if conv is converter:
-        return structurer(cls, root=root)(data)
+        fast = _FAST.get(cls, _UNSEEN)
+        if fast is _UNSEEN:
+            fast = decoder_for(cls)
+        if fast is not None:
+            try:
+                return cast(T, fast(data))
+            except Exception:  # cattrs decides below, with its own message
+                pass
     return _with_cattrs(data, cls, conv, root)
 
 
@@ -428,9 +435,11 @@ def _slot_setters(cls: Any) -> list[tuple[Callable[[Any, Any], None], Callable[[
     no hook around ``__init__``, no cached hash and only plain-callable converters, setting the
     slots directly gives the same object for a third fewer instructions.
     """
-    init = getattr(cls.__init__, "__code__", None)
+    init = getattr(cls.__dict__.get("__init__"), "__code__", None)
     if init is None or not init.co_filename.startswith("<attrs generated"):
-        return None  # a hand-written __init__ may do anything
+        return None  # a hand-written or inherited __init__ may do anything
+    if cls.__new__ is not object.__new__:
+        return None
     if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
         return None
     slots = {s for klass in cls.__mro__ for s in klass.__dict__.get("__slots__", ())}
@@ -442,7 +451,9 @@ def _slot_setters(cls: Any) -> list[tuple[Callable[[Any, Any], None], Callable[[
         if not field.init or field.validator is not None:
             return None
         converter = field.converter
-        if converter is not None and (isinstance(converter, attrs.Converter) or not callable(converter)):
+        # attrs.Converter (attrs ≥ 24.1) may take self or the fields: only plain callables here.
+        plain = not isinstance(converter, getattr(attrs, "Converter", ()))
+        if converter is not None and not (plain and callable(converter)):
             return None
         descriptor = next((k.__dict__[field.name] for k in cls.__mro__ if field.name in k.__dict__), None)
         if type(descriptor) is not types.MemberDescriptorType:

@@ -280,14 +280,15 @@ class MigrationJob:
         record_success: Records imported or exported.
         record_fail: Records that failed.
         error_msg: WeChat's message (``error_msg``, or ``err_msg`` as one page's table spells it).
-        file_url: The exported file's download URL (exports).
+        file_url: The exported file's download URL (exports); hidden from the repr, as it may
+            carry a signature.
     """
 
     status: str
     record_success: int = 0
     record_fail: int = 0
     error_msg: str = ""
-    file_url: str = ""
+    file_url: str = attrs.field(default="", repr=False)
 
     @property
     def done(self) -> bool:

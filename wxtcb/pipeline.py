@@ -110,7 +110,9 @@ class Pipeline:
         data = parse(status, body, request)
         check(data, method, request)
         result = decode(data, method, request)
-        if len(body) <= REUSE_MAX_BYTES and reusable(cls):
+        # Only immutable bytes are kept: a transport that refills one buffer would make the
+        # kept answer equal to every later one.
+        if type(body) is bytes and len(body) <= REUSE_MAX_BYTES and reusable(cls):
             reuse[cls] = (body, result)
         return result
 

@@ -231,8 +231,8 @@ _REUSABLE: dict[type[Any], bool] = {}
 
 
 def reusable(cls: type[Method[Any]]) -> bool:
-    """Whether the result of *cls* may be handed again for a byte-identical answer: the method
-    may be resent (`Endpoint.idempotent`) and its result is immutable all the way down and
+    """Whether the result of *cls* may be handed again for a byte-identical answer: its
+    endpoint is marked `Endpoint.idempotent` and its result is immutable all the way down and
     holds no secret (`wxtcb.converter.shareable`)."""
     found = _REUSABLE.get(cls)
     if found is None:
