@@ -55,6 +55,33 @@ async def test_quickstart(emulator: Emulator) -> None:
     )
 
 
+async def test_polling(emulator: Emulator) -> None:
+    """The polling example applies the configuration on the first poll and on each change only,
+    and with reuse_unchanged an unchanged answer is the object decoded before."""
+    seen: list[wxtcb.CallbackConfig] = []
+
+    def apply(config: wxtcb.CallbackConfig) -> None:
+        seen.append(config)
+        if len(seen) == 1:  # WeChat's side changes once, after the first poll
+            emulator.configs[DEMO_APPID] = {
+                "container_config": {
+                    "enable": True,
+                    "qbase_env": "e",
+                    "qbase_container_path": "/p",
+                    "text_mode": 1,
+                }
+            }
+
+    provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET)
+    async with wxtcb.Client(provider, base_url=emulator.url, reuse_unchanged=True) as client:
+        await load("polling").watch(client, apply, polls=4, interval=0)
+    assert emulator.calls["tcb/getcallbackconfig"] == 4
+    assert len(seen) == 2
+    assert seen[0] == wxtcb.CallbackConfig()
+    assert seen[1].container_config is not None
+    assert seen[1].container_config.qbase_container_path == "/p"
+
+
 @pytest.mark.parametrize(
     ("fault", "message"),
     [
