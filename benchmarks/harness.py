@@ -390,10 +390,19 @@ async def main(argv: list[str]) -> int:
         "--overhead-only", action="store_true", help="only the overhead section (and what was asked for)"
     )
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds (default 5, quick 1)")
+    parser.add_argument(
+        "--calls",
+        type=int,
+        default=None,
+        help="calls per round (default 3000, quick 200); on a noisy machine, more and shorter rounds"
+        " give steadier medians",
+    )
     args = parser.parse_args(argv)
     calls, rounds = (200, 1) if args.quick else (3000, 5)
     if args.rounds is not None:
         rounds = args.rounds
+    if args.calls is not None:
+        calls = args.calls
     levels = [1, 32, 100]
     async with emulator_process() as url:
         report: dict[str, Any] = {
