@@ -16,6 +16,15 @@ from tests.test_cli import ThreadedEmulator, run
 from wxtcb.testing import DEMO_APPID, DEMO_SECRET, Emulator, Fault
 
 CMD = [sys.executable, "-m", "wxtcb"]
+#: The CLI with SIGINT handled as in a terminal. A process started in the background by a
+#: non-interactive shell (a CI runner, `nox … &`) inherits SIGINT *ignored*, and Python keeps it
+#: ignored: there, Ctrl-C could not reach the CLI at all.
+AS_IN_A_TERMINAL = [
+    sys.executable,
+    "-c",
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler);"
+    " sys.argv[0] = 'wxtcb'; runpy.run_module('wxtcb', run_name='__main__', alter_sys=True)",
+]
 
 
 @pytest.fixture
@@ -99,7 +108,9 @@ def test_ctrl_c_during_a_call_is_one_line_and_exit_130(served: Emulator) -> None
         "--base-url",
         served.url,
     ]
-    proc = subprocess.Popen([*CMD, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*AS_IN_A_TERMINAL, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 60
         while served.calls["cgi-bin/stable_token"] == 0 and time.monotonic() < deadline:
