@@ -128,7 +128,11 @@ PARTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("check", "wxtcb/protocol.py", ("check",)),
     ("decode", "wxtcb/", ("decode", "structure")),
     ("events", "wxtcb/events.py", ("request", "active", "emit")),
-    ("coroutine layers", "wxtcb/", ("__call__", "call", "fetch", "run", "attempt", "_attempt", "__get__")),
+    (
+        "coroutine layers",
+        "wxtcb/",
+        ("__call__", "call", "fetch", "_send", "_result", "run", "attempt", "_attempt", "__get__"),
+    ),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -35,6 +36,38 @@ hypothesis.settings.register_profile(
     "wxtcb", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
 )
 hypothesis.settings.load_profile("wxtcb")
+
+
+#: The official getcallbackconfig sample's ``data`` (its spaced ``"qbase_container_path "`` key kept).
+OFFICIAL_CONFIG: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "samples" / "getcallbackconfig.json").read_text()
+)["data"]
+
+
+class Answering:
+    """A `wxtcb.Transport` for the pipeline's own rules, where no server is needed: every request
+    is answered with *status* and *body* (bytes, or a buffer the test refills), and counted."""
+
+    def __init__(self, body: bytes | bytearray = b"", status: int = 200) -> None:
+        self.body = body
+        self.status = status
+        self.sent = 0
+
+    def answer(self, data: object) -> None:
+        """Answer ``{"errcode": 0, "errmsg": "ok", "data": data}`` from now on, in the same buffer
+        when the body is a bytearray."""
+        encoded = json.dumps({"errcode": 0, "errmsg": "ok", "data": data}).encode()
+        if isinstance(self.body, bytearray):
+            self.body[:] = encoded
+        else:
+            self.body = encoded
+
+    async def send(self, request: object, *, timeout: float) -> tuple[int, bytes | bytearray]:
+        self.sent += 1
+        return self.status, self.body
+
+    async def aclose(self) -> None:
+        pass
 
 
 def demo_component(

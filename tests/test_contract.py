@@ -14,6 +14,7 @@ import tenacity
 
 import tests.contract
 import wxtcb
+from tests.conftest import Answering
 from tests.contract import Row
 from wxtcb.methods import Method, TokenKind
 from wxtcb.namespaces import Namespace, endpoint, namespace
@@ -135,21 +136,6 @@ def test_namespaces_are_namespaces() -> None:
             assert value.cls.__slots__ == ()
 
 
-class _Answers:
-    """A `Transport` that answers every request with one row's sample, counting the requests."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-        self.sent = 0
-
-    async def send(self, request: object, *, timeout: float) -> tuple[int, bytes]:
-        self.sent += 1
-        return 200, self.body
-
-    async def aclose(self) -> None:
-        pass
-
-
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.path)
 async def test_a_first_attempt_never_enters_the_retry_machinery(
     row: Row, monkeypatch: pytest.MonkeyPatch
@@ -161,7 +147,7 @@ async def test_a_first_attempt_never_enters_the_retry_machinery(
         raise AssertionError("a first attempt entered tenacity")
 
     monkeypatch.setattr(tenacity.AsyncRetrying, "__init__", refuse)
-    transport = _Answers(json.dumps(row.answer, ensure_ascii=False).encode())
+    transport = Answering(json.dumps(row.answer, ensure_ascii=False).encode())
     kind = TokenKind.ACCESS if row.token is TokenKind.NONE else row.token
     provider = wxtcb.StaticTokenProvider(TOKEN, token_kind=kind)
     async with wxtcb.Client(provider, transport=transport) as client:  # type: ignore[arg-type]

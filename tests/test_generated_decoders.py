@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -13,11 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import wxtcb
+from tests.conftest import OFFICIAL_CONFIG as OFFICIAL
 from wxtcb import message_push
 from wxtcb.converter import _slot_setters, decoder_for, make_converter, structure
 
-SAMPLES = Path(__file__).parent / "samples"
-OFFICIAL = json.loads((SAMPLES / "getcallbackconfig.json").read_text())["data"]
 MODELS = [
     message_push.CallbackConfig,
     message_push.FunctionConfig,

@@ -7,20 +7,19 @@ resent, a bounded answer.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import wxtcb
+from tests.conftest import OFFICIAL_CONFIG as OFFICIAL
+from tests.conftest import Answering
 from wxtcb.pipeline import REUSE_MAX_BYTES
 from wxtcb.protocol import reusable
 from wxtcb.testing import DEMO_APPID, DEMO_SECRET, INSTANT_RETRY, Emulator, Fault
 
 GET = "tcb/getcallbackconfig"
-OFFICIAL = json.loads((Path(__file__).parent / "samples" / "getcallbackconfig.json").read_text())["data"]
 
 
 @pytest.fixture
@@ -114,28 +113,10 @@ def test_the_option_is_a_bool() -> None:
         wxtcb.Client(wxtcb.StaticTokenProvider("t"), reuse_unchanged="yes")  # type: ignore[arg-type]
 
 
-class _Refilled:
-    """A transport that answers from one buffer it refills (a `bytearray`, which json accepts),
-    or with the status it is told."""
-
-    def __init__(self) -> None:
-        self.buffer = bytearray()
-        self.status = 200
-
-    def answer(self, data: dict[str, Any]) -> None:
-        self.buffer[:] = json.dumps({"errcode": 0, "errmsg": "ok", "data": data}).encode()
-
-    async def send(self, request: object, *, timeout: float) -> tuple[int, bytearray]:
-        return self.status, self.buffer
-
-    async def aclose(self) -> None:
-        pass
-
-
 async def test_a_refilled_buffer_is_never_taken_for_an_unchanged_answer() -> None:
     """A transport may hand back one mutable buffer: only immutable bytes are kept, so a changed
     answer in the same buffer is decoded anew."""
-    transport = _Refilled()
+    transport = Answering(bytearray())
     provider = wxtcb.StaticTokenProvider("t")
     async with wxtcb.Client(provider, transport=transport, reuse_unchanged=True) as c:  # type: ignore[arg-type]
         transport.answer(OFFICIAL)
@@ -148,14 +129,9 @@ async def test_a_refilled_buffer_is_never_taken_for_an_unchanged_answer() -> Non
     assert second.container_config.enable is False
 
 
-class _Bytes(_Refilled):
-    async def send(self, request: object, *, timeout: float) -> tuple[int, bytes]:  # type: ignore[override]
-        return self.status, bytes(self.buffer)
-
-
 async def test_the_same_bytes_with_another_status_are_not_reused() -> None:
     """An HTTP error whose body happens to be the kept answer is an error, not the kept result."""
-    transport = _Bytes()
+    transport = Answering()
     transport.answer(OFFICIAL)
     provider = wxtcb.StaticTokenProvider("t")
     retry = wxtcb.RetryPolicy(attempts=1)

@@ -51,6 +51,8 @@ def _pipeline(
     """The engine behind a client (or a whole platform), with its arguments checked."""
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < 1e9:
         raise InvalidRequestError("timeout must be a positive number of seconds")
+    if not isinstance(reuse_unchanged, bool):
+        raise InvalidRequestError("reuse_unchanged must be True or False")
     check_base_url(base_url)
     if transport is None:
         transport = AiohttpTransport(base_url, session, max_response_size=max_response_size)
@@ -137,8 +139,6 @@ class Client:
         if base_url is None:
             hint = getattr(provider, "base_url", None)  # a provider that knows its host
             base_url = hint if isinstance(hint, str) else DEFAULT_BASE_URL
-        if not isinstance(reuse_unchanged, bool):
-            raise InvalidRequestError("reuse_unchanged must be True or False")
         self._pipeline = _pipeline(
             base_url, session, retry, timeout, on_event, transport, max_response_size, reuse_unchanged
         )

@@ -179,9 +179,7 @@ def structure(data: object, cls: type[T], *, conv: cattrs.Converter = converter,
     result and the error message are the ones cattrs gives.
     """
     if conv is converter:
-        fast = _FAST.get(cls, _UNSEEN)
-        if fast is _UNSEEN:
-            fast = decoder_for(cls)
+        fast = decoder_for(cls)
         if fast is not None:
             try:
                 return cast(T, fast(data))
@@ -193,9 +191,7 @@ def structure(data: object, cls: type[T], *, conv: cattrs.Converter = converter,
 def structurer(cls: type[T], *, root: str = "$") -> Callable[[object], T]:
     """`structure` into *cls* with wxtcb's converter, as a function of the data: the lookups
     done once (the pipeline keeps one per method class)."""
-    fast = _FAST.get(cls, _UNSEEN)
-    if fast is _UNSEEN:
-        fast = decoder_for(cls)
+    fast = decoder_for(cls)
     if fast is None:
         return lambda data: _with_cattrs(data, cls, converter, root)
     generated = fast

@@ -71,49 +71,82 @@ class Pipeline:
         self._reuse: dict[type[Any], tuple[bytes, Any]] | None = {} if reuse_unchanged else None
 
     async def fetch(self, method: Method[T], token: str | None = None, token_param: str | None = None) -> T:
-        """Send *method* with *token*: the first attempt inline, then retries if it failed."""
-        request = build_request(method, token, token_param)
+        """Send *method* with *token* (a token fetch): retries, no refresh-and-replay."""
+        return await self._send(method, None, token, token_param)
+
+    def call(self, method: Method[T], provider: TokenProvider) -> Coroutine[Any, Any, T]:
+        """Send *method* with *provider*'s token, retries and refresh-and-replay. Not a coroutine
+        function: it hands back `_send`'s, one coroutine per call in all (the hot path)."""
+        return self._send(method, provider, None, provider.token_param)
+
+    async def _send(
+        self, method: Method[T], provider: TokenProvider | None, token: str | None, param: str | None
+    ) -> T:
+        if provider is not None:
+            if method.__endpoint__.token is not provider.token_kind:
+                raise _mismatch(method, provider)
+            # A provider that can say without awaiting that its token is valid (a
+            # `CachingTokenProvider` holding one) saves a coroutine; any other is awaited.
+            nowait = getattr(provider, "token_nowait", None)
+            token = nowait() if nowait is not None else None
+            if token is None:
+                token = await provider.token(self)
+        # The first attempt inline: no closure, no retry machinery; `_retry` only after a failure.
+        request = build_request(method, token, param)
         started = time.perf_counter()
         try:
             status, body = await self.transport.send(request, timeout=self.timeout)
-            return self._answer(status, body, method, request, started)
+            result = self._result(status, body, method, request)
         except WxTcbError as exc:
             first = exc
-        return await self._retry(method, request, first, started)
-
-    def _answer(self, status: int, body: bytes, method: Method[T], request: Request, started: float) -> T:
-        reuse = self._reuse
-        if reuse is None:
-            data = parse(status, body, request)
-            check(data, method, request)
-            result = decode(data, method, request)
         else:
-            result = self._reused(reuse, status, body, method, request)
-        observer = self.observer
-        if observer.on_event is not None or logger.isEnabledFor(logging.DEBUG):
-            observer.request(method.__endpoint__.path, 1, time.perf_counter() - started, None)
-        return result
+            observer = self.observer
+            if observer.on_event is not None or logger.isEnabledFor(logging.DEBUG):
+                observer.request(method.__endpoint__.path, 1, time.perf_counter() - started, None)
+            return result
+        try:
+            return await self._retry(method, request, first, started)
+        except TokenRejectedError as exc:
+            if provider is None:
+                raise
+            if param is None:
+                # No token was sent: what adds it (cloud-run's open-API service) refused this API,
+                # and no refresh can change that.
+                raise CloudCallPermissionError(
+                    exc.errcode, exc.errmsg, rid=exc.rid, request=exc.request
+                ) from None
+            if not refreshes_token(exc):
+                raise
+            rejected = exc
+        assert token is not None  # a token was sent (param is set), so one was looked up
+        await provider.invalidate(token)
+        fresh = await provider.token(self)
+        if fresh == token:
+            # The provider cannot do better (a static token, or WeChat handed the same one back).
+            raise rejected
+        self.emit(TokenReplayed(method.__endpoint__.path, provider.kind, provider.appid, rejected.errcode))
+        return await self._send(method, None, fresh, param)
 
-    @staticmethod
-    def _reused(
-        reuse: dict[type[Any], tuple[bytes, Any]],
-        status: int,
-        body: bytes,
-        method: Method[T],
-        request: Request,
-    ) -> T:
-        """The result decoded from the same bytes last time, if any; else decode (and keep it)."""
-        cls = type(method)
-        last = reuse.get(cls)
-        if last is not None and status == 200 and last[0] == body:
-            return cast(T, last[1])
+    def _result(self, status: int, body: bytes, method: Method[T], request: Request) -> T:
+        """The answer parsed, checked and decoded; with ``reuse_unchanged``, the result decoded
+        from the same bytes last time instead, and a reusable result kept for next time."""
+        reuse = self._reuse
+        if reuse is not None:
+            last = reuse.get(type(method))
+            if last is not None and status == 200 and last[0] == body:
+                return cast(T, last[1])
         data = parse(status, body, request)
         check(data, method, request)
         result = decode(data, method, request)
-        # Only immutable bytes are kept: a transport that refills one buffer would make the
-        # kept answer equal to every later one.
-        if type(body) is bytes and len(body) <= REUSE_MAX_BYTES and reusable(cls):
-            reuse[cls] = (body, result)
+        # Only immutable bytes are kept: a transport that refills one buffer would make the kept
+        # answer equal to every later one.
+        if (
+            reuse is not None
+            and type(body) is bytes
+            and len(body) <= REUSE_MAX_BYTES
+            and reusable(type(method))
+        ):
+            reuse[type(method)] = (body, result)
         return result
 
     async def _retry(self, method: Method[T], request: Request, first: WxTcbError, started: float) -> T:
@@ -121,18 +154,14 @@ class Pipeline:
         failure is transient and the method may be repeated."""
         elapsed = time.perf_counter() - started
         api = method.__endpoint__.path
-        transport = self.transport
         observer = self.observer
-        timeout = self.timeout
         observer.request(api, 1, elapsed, first)
 
         async def attempt(number: int) -> T:
             started = time.perf_counter()
             try:
-                status, body = await transport.send(request, timeout=timeout)
-                data = parse(status, body, request)
-                check(data, method, request)
-                result = decode(data, method, request)
+                status, body = await self.transport.send(request, timeout=self.timeout)
+                result = self._result(status, body, method, request)
             except WxTcbError as exc:
                 observer.request(api, number, time.perf_counter() - started, exc)
                 raise
@@ -145,46 +174,6 @@ class Pipeline:
         return await self.retry.resume(
             first, elapsed, attempt, retryable=method.__idempotent__, before_sleep=before_sleep
         )
-
-    async def call(self, method: Method[T], provider: TokenProvider) -> T:
-        wanted = method.__endpoint__.token
-        if wanted is not provider.token_kind:
-            raise _mismatch(method, provider)
-        # A provider that can say without awaiting that its token is valid (a `CachingTokenProvider`
-        # holding one) saves a coroutine; any other is awaited.
-        nowait = getattr(provider, "token_nowait", None)
-        token = nowait() if nowait is not None else None
-        if token is None:
-            token = await provider.token(self)
-        param = provider.token_param
-        # The first attempt inline, as in `fetch` (not awaited through it: one coroutine fewer on
-        # every call); retries, then refresh-and-replay, only after a failure.
-        request = build_request(method, token, param)
-        started = time.perf_counter()
-        try:
-            status, body = await self.transport.send(request, timeout=self.timeout)
-            return self._answer(status, body, method, request, started)
-        except WxTcbError as exc:
-            first = exc
-        try:
-            return await self._retry(method, request, first, started)
-        except TokenRejectedError as exc:
-            if param is None:
-                # No token was sent: what adds it (cloud-run's open-API service) refused this API,
-                # and no refresh can change that.
-                raise CloudCallPermissionError(
-                    exc.errcode, exc.errmsg, rid=exc.rid, request=exc.request
-                ) from None
-            if not refreshes_token(exc):
-                raise
-            rejected = exc
-        await provider.invalidate(token)
-        fresh = await provider.token(self)
-        if fresh == token:
-            # The provider cannot do better (a static token, or WeChat handed the same one back).
-            raise rejected
-        self.emit(TokenReplayed(method.__endpoint__.path, provider.kind, provider.appid, rejected.errcode))
-        return await self.fetch(method, fresh, param)
 
     def emit(self, event: Event) -> None:
         self.observer.emit(event)

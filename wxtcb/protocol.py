@@ -189,27 +189,29 @@ def check(data: Mapping[str, Any], method: Method[Any], request: Request) -> Non
 
 
 _ABSENT: Any = object()
-#: Per method class: the answer's key holding the result (None: the whole answer), and what
-#: turns it into the result (None: the method returns None).
-_DECODERS: dict[type[Any], tuple[str | None, Callable[[Any], Any] | None]] = {}
+#: Per method class: the answer's key holding the result (None: the whole answer), what turns it
+#: into the result (None: the method returns None), and whether the result may be reused.
+_DECODERS: dict[type[Any], tuple[str | None, Callable[[Any], Any] | None, bool]] = {}
 
 
-def _decoder(cls: type[Method[Any]]) -> tuple[str | None, Callable[[Any], Any] | None]:
-    returns = cls.__returns__
-    key = cls.__endpoint__.result_key
-    if returns is None:
-        return key, None
-    custom: Callable[[Any], Any] | None = getattr(cls, "__decode__", None)
-    return key, custom if custom is not None else structurer(returns, root="$" if key is None else f"$.{key}")
+def _decoding(cls: type[Method[Any]]) -> tuple[str | None, Callable[[Any], Any] | None, bool]:
+    found = _DECODERS.get(cls)
+    if found is None:
+        returns = cls.__returns__
+        key = cls.__endpoint__.result_key
+        run: Callable[[Any], Any] | None = None
+        if returns is not None:
+            run = getattr(cls, "__decode__", None) or structurer(
+                returns, root="$" if key is None else f"$.{key}"
+            )
+        shared = returns is not None and cls.__endpoint__.idempotent and shareable(returns)
+        found = _DECODERS[cls] = (key, run, shared)
+    return found
 
 
 def decode(data: Mapping[str, Any], method: Method[T], request: Request) -> T:
     """Structure the checked answer into the method's return type."""
-    cls = type(method)
-    found = _DECODERS.get(cls)
-    if found is None:
-        found = _DECODERS[cls] = _decoder(cls)
-    key, run = found
+    key, run, _ = _decoding(type(method))
     if run is None:
         return cast(T, None)
     value: object = data
@@ -227,15 +229,8 @@ def decode(data: Mapping[str, Any], method: Method[T], request: Request) -> T:
         raise DecodeError(exc.message, request=request.summary) from None
 
 
-_REUSABLE: dict[type[Any], bool] = {}
-
-
 def reusable(cls: type[Method[Any]]) -> bool:
     """Whether the result of *cls* may be handed again for a byte-identical answer: its
     endpoint is marked `Endpoint.idempotent` and its result is immutable all the way down and
     holds no secret (`wxtcb.converter.shareable`)."""
-    found = _REUSABLE.get(cls)
-    if found is None:
-        returns = cls.__returns__
-        found = _REUSABLE[cls] = returns is not None and cls.__endpoint__.idempotent and shareable(returns)
-    return found
+    return _decoding(cls)[2]
