@@ -6,7 +6,8 @@ import os
 
 import nox
 
-nox.options.default_venv_backend = "venv"
+# uv makes each session's virtualenv in seconds where it is installed (.ci/run installs it); venv otherwise.
+nox.options.default_venv_backend = "uv|venv"
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.error_on_missing_interpreters = False
 
@@ -20,9 +21,10 @@ def _group(name: str) -> list[str]:
 
 
 def _pytest(session: nox.Session, marker: str) -> None:
-    """Run pytest on the tests selected by *marker*; arguments after ``--`` come last (a later -m wins)."""
+    """Run pytest on the tests selected by *marker*, on every core (pytest-xdist); arguments after
+    ``--`` replace the defaults and come last (a later -m wins)."""
     session.install("-e", ".[redis,component]", *_group("tests"))
-    args = session.posargs or ["-q"]
+    args = session.posargs or ["-q", "-n", "auto", "--dist", "worksteal"]
     session.run(
         "pytest",
         "-m",

@@ -82,6 +82,40 @@ def test_missing_parts_are_none() -> None:
     assert structure({}, wxtcb.CallbackConfig) == wxtcb.CallbackConfig(None, None)
 
 
+# data sent by an app whose cloud-run push was never (or only partly) configured; what it decodes to
+UNCONFIGURED = [
+    ({"container_config": {"enable": False}}, wxtcb.ContainerConfig(False, "", "", wxtcb.TextMode.JSON)),
+    ({"container_config": {}}, wxtcb.ContainerConfig(False, "", "", wxtcb.TextMode.JSON)),
+    (
+        {"container_config": {"enable": False, "qbase_env": "e"}, "function_config": {"enable": False}},
+        wxtcb.ContainerConfig(False, "e", "", wxtcb.TextMode.JSON),
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "container"), UNCONFIGURED)
+async def test_unconfigured_container_push_decodes(
+    emulator: Emulator, client: wxtcb.Client, data: dict[str, object], container: wxtcb.ContainerConfig
+) -> None:
+    """An app without cloud-run push configuration gets a config, not a DecodeError: the fields
+    the page lists but an unconfigured app may leave out are optional, as both .NET SDKs read them."""
+    body = {"errcode": 0, "errmsg": "ok", "data": data}
+    emulator.fault(GET, Fault.raw(json.dumps(body).encode()))
+    config = await client.get_callback_config()
+    assert config.container_config == container
+
+
+async def test_an_unconfigured_container_config_is_refused_before_sending(
+    emulator: Emulator, client: wxtcb.Client
+) -> None:
+    """Reading an unconfigured config and sending it back is refused locally: setcallbackconfig
+    requires the env and the path, so nothing is sent."""
+    before = emulator.calls["tcb/setcallbackconfig"]
+    with pytest.raises(wxtcb.InvalidRequestError, match="qbase_env"):
+        await client.set_callback_config(container_config=wxtcb.ContainerConfig(enable=False))
+    assert emulator.calls["tcb/setcallbackconfig"] == before
+
+
 # body, a fragment the DecodeError must contain
 MISFITS = [
     (
@@ -100,7 +134,7 @@ MISFITS = [
     (
         {
             "errcode": 0,
-            "data": {"container_config": {"enable": True, "qbase_container_path": "/p"}},
+            "data": {"container_config": {"enable": True, "qbase_env": 5, "qbase_container_path": "/p"}},
         },
         "$.data.container_config.qbase_env",
     ),

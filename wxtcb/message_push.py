@@ -85,17 +85,24 @@ class FunctionConfig:
 class ContainerConfig:
     """Push to a cloud-run (云托管) service path.
 
+    The page of `tcb/getcallbackconfig` lists every field but says nothing of an app that never
+    configured cloud-run push, and both .NET SDKs read the fields as optional: an answer such as
+    ``{"enable": false}`` decodes, with the absent strings as ``""``. Sending needs them all
+    (`tcb/setcallbackconfig` marks them required): an empty `qbase_env` or a path without a
+    leading ``/`` raises `InvalidRequestError` before anything is sent.
+
     Attributes:
-        enable: Whether pushes go to the service.
-        qbase_env: The cloud-run environment id.
-        qbase_container_path: The path in the service that receives pushes (starts with ``/``).
+        enable: Whether pushes go to the service (``False`` when WeChat leaves it out).
+        qbase_env: The cloud-run environment id (``""`` when WeChat leaves it out).
+        qbase_container_path: The path in the service that receives pushes (starts with ``/``;
+            ``""`` when WeChat leaves it out).
         text_mode: `TextMode.JSON` (1) or `TextMode.XML` (2); the plain int WeChat sent when it is
             a value wxtcb does not know yet.
     """
 
-    enable: bool
-    qbase_env: str
-    qbase_container_path: str
+    enable: bool = False
+    qbase_env: str = ""
+    qbase_container_path: str = ""
     text_mode: TextMode | int = TextMode.JSON
 
 
