@@ -18,15 +18,18 @@ import json
 import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
-import cattrs
-from cattrs.errors import AttributeValidationNote, IterableValidationNote
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from wxtcb.errors import DecodeError
 from wxtcb.wire import wire_name, wire_of
+
+if TYPE_CHECKING:
+    # cattrs is imported when the converter is first needed (the first request body, or a
+    # decode the generated decoders leave to it), not by ``import wxtcb``: start-up pays for
+    # what a program uses.
+    import cattrs
 
 __all__ = [
     "converter",
@@ -97,6 +100,9 @@ def _json_text(value: object) -> object:
 
 def make_converter(*, strict: bool = False) -> cattrs.Converter:
     """Build wxtcb's converter; ``strict=True`` refuses unknown keys (the tests use it on fixtures)."""
+    import cattrs
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
     conv = cattrs.Converter(forbid_extra_keys=strict, prefer_attrib_converters=False)
     # Scalars first: attrs-class hooks generated below capture whatever is registered now.
     conv.register_structure_hook(str, _structure_str)
@@ -166,11 +172,29 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     return conv
 
 
-#: The converter wxtcb decodes and encodes with.
-converter = make_converter()
+_CONVERTER: list[cattrs.Converter] = []
 
 
-def structure(data: object, cls: type[T], *, conv: cattrs.Converter = converter, root: str = "$") -> T:
+def _converter() -> cattrs.Converter:
+    """The converter wxtcb decodes and encodes with, built on first use."""
+    if not _CONVERTER:
+        _CONVERTER.append(make_converter())
+    return _CONVERTER[0]
+
+
+def __getattr__(name: str) -> Any:
+    # ``wxtcb.converter.converter``: the module attribute, built (with cattrs) on first access.
+    if name == "converter":
+        return _converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    #: The converter wxtcb decodes and encodes with (built on first use).
+    converter: cattrs.Converter
+
+
+def structure(data: object, cls: type[T], *, conv: cattrs.Converter | None = None, root: str = "$") -> T:
     """Structure *data* into *cls*, raising `DecodeError` that names the failing wire key.
 
     With wxtcb's own converter, a model whose fields are all of kinds `decoder_for` knows goes
@@ -178,14 +202,14 @@ def structure(data: object, cls: type[T], *, conv: cattrs.Converter = converter,
     type, a missing key, a failing validator) is decided by cattrs, from the start, so the
     result and the error message are the ones cattrs gives.
     """
-    if conv is converter:
+    if conv is None or (_CONVERTER and conv is _CONVERTER[0]):
         fast = decoder_for(cls)
         if fast is not None:
             try:
                 return cast(T, fast(data))
             except Exception:  # cattrs decides below, with its own message
                 pass
-    return _with_cattrs(data, cls, conv, root)
+    return _with_cattrs(data, cls, conv if conv is not None else _converter(), root)
 
 
 def structurer(cls: type[T], *, root: str = "$") -> Callable[[object], T]:
@@ -193,7 +217,7 @@ def structurer(cls: type[T], *, root: str = "$") -> Callable[[object], T]:
     done once (the pipeline keeps one per method class)."""
     fast = decoder_for(cls)
     if fast is None:
-        return lambda data: _with_cattrs(data, cls, converter, root)
+        return lambda data: _with_cattrs(data, cls, _converter(), root)
     generated = fast
 
     def run(data: object) -> T:
@@ -201,12 +225,14 @@ def structurer(cls: type[T], *, root: str = "$") -> Callable[[object], T]:
             return cast(T, generated(data))
         except Exception:  # cattrs decides below, with its own message
             pass
-        return _with_cattrs(data, cls, converter, root)
+        return _with_cattrs(data, cls, _converter(), root)
 
     return run
 
 
 def _with_cattrs(data: object, cls: type[T], conv: cattrs.Converter, root: str) -> T:
+    import cattrs
+
     try:
         return conv.structure(data, cls)
     except (
@@ -264,13 +290,13 @@ def _shareable(type_: Any) -> bool:
 
 def unstructure(obj: object) -> Any:
     """Turn a model (or a method object's body fields) into wire-format JSON data."""
-    return converter.unstructure(obj)
+    return _converter().unstructure(obj)
 
 
 def to_wire(model: object) -> Any:
     """A model as WeChat's JSON has it (``msgType``, ``functionName``…, enums as numbers), ready
     for ``json.dumps``: what `attrs.asdict` is not (it keeps the Python names)."""
-    return converter.unstructure(model)
+    return _converter().unstructure(model)
 
 
 def from_wire(data: object, cls: type[T]) -> T:
@@ -280,6 +306,9 @@ def from_wire(data: object, cls: type[T]) -> T:
 
 def _describe(exc: BaseException, path: str) -> list[str]:
     """One message per failure, each ending with the JSON path of the wire key that failed."""
+    import cattrs
+    from cattrs.errors import AttributeValidationNote, IterableValidationNote
+
     if isinstance(exc, cattrs.ClassValidationError):
         cls = exc.cl
         names = {f.name: wire_name(f) for f in attrs.fields(cls)} if attrs.has(cls) else {}
@@ -305,6 +334,8 @@ def _describe(exc: BaseException, path: str) -> list[str]:
 
 def _format(exc: BaseException) -> str:
     # Never include the offending value: it may be a token.
+    import cattrs
+
     if isinstance(exc, KeyError):
         return "required field missing"
     if isinstance(exc, cattrs.ForbiddenExtraKeysError):

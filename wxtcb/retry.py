@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
-import tenacity
 
 from wxtcb.errors import WxTcbError
+
+if TYPE_CHECKING:
+    import tenacity
 
 __all__ = ["RetryPolicy", "is_transient"]
 
@@ -54,6 +56,8 @@ class RetryPolicy:
     wait_jitter: float = attrs.field(default=1.0, validator=_positive)
 
     def _wait(self) -> Callable[[tenacity.RetryCallState], float]:
+        import tenacity
+
         backoff: tenacity.wait.wait_base
         if self.wait_initial == 0 and self.wait_jitter == 0:
             backoff = tenacity.wait_none()
@@ -116,6 +120,10 @@ class RetryPolicy:
             error.message += " (not resent: the call is not idempotent and may have taken effect)"
         if not retryable or not error.transient or self.attempts == 1:
             raise error
+        # Imported here, not at the top: only a call that failed transiently needs tenacity, and
+        # a program that never meets one (a CLI run, a bot's first answer) does not load it.
+        import tenacity
+
         pending: list[BaseException] = [error]
 
         def sleep_hook(state: tenacity.RetryCallState) -> None:
