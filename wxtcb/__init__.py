@@ -13,7 +13,8 @@ domain's models and method objects live in its module (`wxtcb.message_push`, …
 `wxtcb.events`; push decryption in `wxtcb.push`.
 """
 
-from wxtcb import db  # noqa: F401  (``from wxtcb import db``: a module, so not in __all__)
+import typing as _typing
+
 from wxtcb.client import Client
 from wxtcb.errors import (
     APIError,
@@ -50,7 +51,6 @@ from wxtcb.message_push import (
     TextMode,
 )
 from wxtcb.methods import TokenKind
-from wxtcb.platform import Platform
 from wxtcb.retry import RetryPolicy
 from wxtcb.stores import CachedToken, Credential, MemoryTokenStore, TokenStore
 from wxtcb.tokens import (
@@ -63,7 +63,31 @@ from wxtcb.tokens import (
     TokenProvider,
 )
 
+if _typing.TYPE_CHECKING:
+    from wxtcb import db  # noqa: F401  (``from wxtcb import db``: a module, so not in __all__)
+    from wxtcb.platform import Platform
+
 __version__ = "0.1.0"
+
+# What a program that only uses a client does not need is loaded on first use: the platform (with
+# authorization and batch mode) and the statement builder. The names stay where they were.
+_LAZY = {"Platform": ("wxtcb.platform", "Platform"), "db": ("wxtcb.db", None)}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(where[0])
+    value = module if where[1] is None else getattr(module, where[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 __all__ = [
     "APIError",

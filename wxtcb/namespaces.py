@@ -14,6 +14,7 @@ method's ``__init__`` and ``T`` its ``Method[T]`` parameter). Bad arguments rais
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
@@ -96,13 +97,29 @@ class Namespace:
 class namespace(Generic[N]):
     """Puts a domain's `Namespace` on a client: ``client.<name>`` is that namespace of the client.
 
-    Attributes:
-        cls: The `Namespace` class built for each access.
+    *cls* is the class, or where it lives as ``"module:Class"``: then its module is imported on
+    the first access, so a program that never touches the domain never loads it. Annotate the
+    attribute for type checkers: ``storage: namespace[Storage] = namespace("wxtcb.storage:Storage")``.
     """
 
-    def __init__(self, cls: type[N]) -> None:
-        self.cls = cls
-        self.__doc__ = cls.__doc__
+    def __init__(self, cls: type[N] | str) -> None:
+        self._cls: type[N] | None = None
+        self._where = ""
+        if isinstance(cls, str):
+            self._where = cls
+            self.__doc__ = None
+        else:
+            self._cls = cls
+            self.__doc__ = cls.__doc__
+
+    @property
+    def cls(self) -> type[N]:
+        """The `Namespace` class built for each access (its module imported now if it was not)."""
+        if self._cls is None:
+            module, _, name = self._where.partition(":")
+            self._cls = getattr(importlib.import_module(module), name)
+            self.__doc__ = self._cls.__doc__
+        return self._cls
 
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> namespace[N]: ...
@@ -113,4 +130,4 @@ class namespace(Generic[N]):
     def __get__(self, obj: object | None, owner: type | None = None) -> Any:
         if obj is None:
             return self
-        return self.cls(obj._send)  # type: ignore[attr-defined]
+        return (self._cls or self.cls)(obj._send)  # type: ignore[attr-defined]
