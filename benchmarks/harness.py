@@ -13,7 +13,9 @@ is a ratio between them, never an absolute time: these machines are shared and n
   the number of token fetches must be 1 in both;
 * fleet: memory per AuthorizerTokenProvider with 10 000 merchants in one process, and the time to
   fetch every merchant's configuration at a concurrency bound of 200;
-* decode: structuring the official sample into the models against ``json.loads`` alone.
+* decode: structuring the official sample into the models against ``json.loads`` alone;
+* start-up: whole processes (`benchmarks.startup`): importing wxtcb, a bot, the CLI, and the time
+  to the first decoded answer, each against the aiohttp program that does the same.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import Any
 import aiohttp
 
 import wxtcb
-from benchmarks import callcost, cloudbase, cloudrun
+from benchmarks import callcost, cloudbase, cloudrun, startup
 from benchmarks.storage import storage_bench
 from wxtcb import testing
 from wxtcb.message_push import GetCallbackConfig
@@ -372,6 +374,11 @@ def write_json(out: Path, report: dict[str, Any]) -> Path:
     return out
 
 
+async def _startup(url: str, quick: bool) -> dict[str, Any]:
+    """The start-up rows, in a thread: they wait on child processes."""
+    return await asyncio.to_thread(startup.bench, url, testing.DEMO_APPID, testing.DEMO_SECRET, quick=quick)
+
+
 async def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument(
@@ -389,6 +396,9 @@ async def main(argv: list[str]) -> int:
     parser.add_argument(
         "--overhead-only", action="store_true", help="only the overhead section (and what was asked for)"
     )
+    parser.add_argument(
+        "--startup-only", action="store_true", help="only the start-up section (whole processes)"
+    )
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds (default 5, quick 1)")
     parser.add_argument(
         "--calls",
@@ -404,6 +414,12 @@ async def main(argv: list[str]) -> int:
     if args.calls is not None:
         calls = args.calls
     levels = [1, 32, 100]
+    if args.startup_only:
+        async with emulator_process() as url:
+            report = {"startup": await _startup(url, args.quick)}
+        print(startup.describe(report["startup"]))
+        print(f"\nfigures written to {write_json(Path(args.json), report)}")
+        return 0
     async with emulator_process() as url:
         report: dict[str, Any] = {
             "machine": {
@@ -434,7 +450,9 @@ async def main(argv: list[str]) -> int:
         report["cloudrun"] = await cloudrun.bench(args.quick)
         report["storage"] = await storage_bench(url, quick=args.quick)
         report["cloudbase"] = await cloudbase.run(args.quick)
+        report["startup"] = await _startup(url, args.quick)
     print(table(report))
+    print(startup.describe(report["startup"]))
     print(cloudbase.table(report["cloudbase"]))
     print(f"\nfigures written to {write_json(Path(args.json), report)}")
     ok = (

@@ -7,6 +7,7 @@ import importlib
 import inspect
 import json
 import pkgutil
+import sys
 from typing import Any
 
 import pytest
@@ -39,7 +40,10 @@ def _all_methods() -> set[type[Method[Any]]]:
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
-        if cls.__module__.startswith("wxtcb."):
+        # The class its module holds: attrs replaces a slotted class, and the replaced one stays
+        # among __subclasses__ until the garbage collector gets to it.
+        module = sys.modules.get(cls.__module__)
+        if cls.__module__.startswith("wxtcb.") and getattr(module, cls.__qualname__, None) is cls:
             found.add(cls)
     return found
 

@@ -5,24 +5,26 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 
-from wxtcb.cloudrun import CustomerService
-from wxtcb.database import Database
-from wxtcb.environments import Environments
 from wxtcb.errors import InvalidRequestError
 from wxtcb.events import Event, Observer
-from wxtcb.functions import Functions
 from wxtcb.message_push import GetCallbackConfig, MessagePush, SetCallbackConfig
 from wxtcb.methods import Method
 from wxtcb.namespaces import endpoint, namespace
 from wxtcb.pipeline import Pipeline
 from wxtcb.retry import RetryPolicy
-from wxtcb.storage import Storage
 from wxtcb.tokens.base import TokenProvider
 from wxtcb.transport import DEFAULT_MAX_RESPONSE_SIZE, AiohttpTransport, Transport, check_base_url
+
+if TYPE_CHECKING:
+    from wxtcb.cloudrun import CustomerService
+    from wxtcb.database import Database
+    from wxtcb.environments import Environments
+    from wxtcb.functions import Functions
+    from wxtcb.storage import Storage
 
 __all__ = ["DEFAULT_BASE_URL", "Client"]
 
@@ -112,16 +114,18 @@ class Client:
     message_push = namespace(MessagePush)
     get_callback_config = endpoint(GetCallbackConfig)
     set_callback_config = endpoint(SetCallbackConfig)
+    # The domains below are imported on first access: a program pays at start-up only for the
+    # domains it uses (a cloud-run bot or a CLI run starts as fast as the aiohttp program).
     #: Files in CloudBase storage: `wxtcb.storage.Storage`.
-    storage = namespace(Storage)
+    storage: namespace[Storage] = namespace("wxtcb.storage:Storage")
     #: CloudBase environments: `wxtcb.environments.Environments`.
-    envs = namespace(Environments)
+    envs: namespace[Environments] = namespace("wxtcb.environments:Environments")
     #: Customer-service messages (a bot's active replies): `wxtcb.cloudrun.CustomerService`.
-    customer_service = namespace(CustomerService)
+    customer_service: namespace[CustomerService] = namespace("wxtcb.cloudrun:CustomerService")
     #: Cloud functions: `wxtcb.functions.Functions`.
-    functions = namespace(Functions)
+    functions: namespace[Functions] = namespace("wxtcb.functions:Functions")
     #: The database: `wxtcb.database.Database`.
-    database = namespace(Database)
+    database: namespace[Database] = namespace("wxtcb.database:Database")
 
     def __init__(
         self,
