@@ -69,7 +69,7 @@ import attrs
 from wxtcb import db, storage
 from wxtcb.converter import structure
 from wxtcb.database import (
-    _ACCUMULATES,
+    ACCUMULATES,
     CollectionInfo,
     ConflictMode,
     DatabaseAggregate,
@@ -78,15 +78,15 @@ from wxtcb.database import (
     MigrationJob,
     QueryResult,
     UpdateResult,
-    _add,
-    _aggregate_statement,
-    _capitalised_pager,
-    _collection_name,
-    _file_path,
-    _get,
-    _non_negative,
-    _remove,
-    _update,
+    add_statement,
+    aggregate_statement,
+    capitalised_pager,
+    collection_name_field,
+    file_path_field,
+    get_statement,
+    non_negative_field,
+    remove_statement,
+    update_statement,
 )
 from wxtcb.errors import InvalidRequestError, WxTcbError
 from wxtcb.methods import Endpoint, Method, TokenKind
@@ -585,7 +585,7 @@ class BatchDbInsert(Method[list[str]]):
     )
 
     env: str = attrs.field(validator=env_id)
-    query: str = attrs.field(converter=_add)
+    query: str = attrs.field(converter=add_statement)
     action: str = attrs.field(default="insert", init=False)
 
 
@@ -605,7 +605,7 @@ class BatchDbDelete(Method[int]):
     )
 
     env: str = attrs.field(validator=env_id)
-    query: str = attrs.field(converter=_remove)
+    query: str = attrs.field(converter=remove_statement)
     action: str = attrs.field(default="delete", init=False)
 
 
@@ -625,12 +625,12 @@ class BatchDbUpdate(Method[UpdateResult]):
     )
 
     env: str = attrs.field(validator=env_id)
-    query: str = attrs.field(converter=_update)
+    query: str = attrs.field(converter=update_statement)
     action: str = attrs.field(default="update", init=False)
 
     @property
     def __idempotent__(self) -> bool:
-        return _ACCUMULATES.search(self.query) is None
+        return ACCUMULATES.search(self.query) is None
 
 
 @attrs.frozen
@@ -649,12 +649,12 @@ class BatchDbQuery(Method[QueryResult]):
     )
 
     env: str = attrs.field(validator=env_id)
-    query: str = attrs.field(converter=_get)
+    query: str = attrs.field(converter=get_statement)
     action: str = attrs.field(default="query", init=False)
 
     @staticmethod
     def __decode__(value: object) -> QueryResult:
-        return structure(_capitalised_pager(value), QueryResult)
+        return structure(capitalised_pager(value), QueryResult)
 
 
 @attrs.frozen
@@ -672,7 +672,7 @@ class BatchCollectionAdd(Method[None]):
     )
 
     env: str = attrs.field(validator=env_id)
-    collection_name: str = attrs.field(validator=_collection_name)
+    collection_name: str = attrs.field(validator=collection_name_field)
     action: str = attrs.field(default="add", init=False)
 
 
@@ -691,7 +691,7 @@ class BatchCollectionDelete(Method[None]):
     )
 
     env: str = attrs.field(validator=env_id)
-    collection_name: str = attrs.field(validator=_collection_name)
+    collection_name: str = attrs.field(validator=collection_name_field)
     action: str = attrs.field(default="del", init=False)
 
 
@@ -711,8 +711,8 @@ class BatchCollectionGet(Method[BatchCollectionList]):
     )
 
     env: str = attrs.field(validator=env_id)
-    limit: int = attrs.field(default=20, validator=_non_negative)
-    offset: int = attrs.field(default=0, validator=_non_negative)
+    limit: int = attrs.field(default=20, validator=non_negative_field)
+    offset: int = attrs.field(default=0, validator=non_negative_field)
     action: str = attrs.field(default="get", init=False)
 
     @staticmethod
@@ -740,7 +740,7 @@ class BatchDbAggregate(Method[list[dict[str, Any]]]):
     )
 
     env: str = attrs.field(validator=env_id)
-    query: str = attrs.field(converter=_aggregate_statement)
+    query: str = attrs.field(converter=aggregate_statement)
 
     __decode__ = staticmethod(DatabaseAggregate.__decode__)
 
@@ -768,8 +768,8 @@ class BatchDbImport(Method[int]):
     )
 
     env: str = attrs.field(validator=env_id)
-    collection_name: str = attrs.field(validator=_collection_name)
-    file_path: str = attrs.field(validator=_file_path)
+    collection_name: str = attrs.field(validator=collection_name_field)
+    file_path: str = attrs.field(validator=file_path_field)
     file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
     stop_on_error: bool = False
     conflict_mode: ConflictMode = attrs.field(default=ConflictMode.INSERT, converter=ConflictMode)
@@ -796,8 +796,8 @@ class BatchDbExport(Method[int]):
     )
 
     env: str = attrs.field(validator=env_id)
-    file_path: str = attrs.field(validator=_file_path)
-    query: str = attrs.field(converter=_get)
+    file_path: str = attrs.field(validator=file_path_field)
+    query: str = attrs.field(converter=get_statement)
     file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
 
 
@@ -817,7 +817,7 @@ class BatchMigrationState(Method[MigrationJob]):
     )
 
     env: str = attrs.field(validator=env_id)
-    job_id: int = attrs.field(validator=_non_negative)
+    job_id: int = attrs.field(validator=non_negative_field)
 
     __decode__ = staticmethod(DatabaseMigrateQueryInfo.__decode__)
 
@@ -842,7 +842,7 @@ class BatchUploadFile(Method[UploadLink]):
     )
 
     env: str = attrs.field(validator=env_id)
-    path: str = attrs.field(validator=storage._path)
+    path: str = attrs.field(validator=storage.cloud_path_field)
 
     @staticmethod
     def __decode__(value: object) -> UploadLink:
@@ -869,7 +869,7 @@ class BatchDownloadFile(Method[list[FileLink]]):
     )
 
     env: str = attrs.field(validator=env_id)
-    file_list: list[FileRequest] = attrs.field(converter=storage._requests, validator=storage._batch)
+    file_list: list[FileRequest] = attrs.field(converter=storage.file_request_list, validator=storage.batch_sized)
 
     @staticmethod
     def __decode__(value: object) -> list[FileLink]:
@@ -895,7 +895,7 @@ class BatchDeleteFile(Method[DeleteAnswer]):
     )
 
     env: str = attrs.field(validator=env_id)
-    fileid_list: list[str] = attrs.field(converter=storage._file_ids, validator=storage._batch)
+    fileid_list: list[str] = attrs.field(converter=storage.file_id_list, validator=storage.batch_sized)
 
     @staticmethod
     def __decode__(value: object) -> DeleteAnswer:
@@ -941,7 +941,7 @@ class StaticUploadFile(Method[StaticUploadLink]):
     )
 
     env: str = attrs.field(validator=env_id)
-    filename: str = attrs.field(validator=storage._path)
+    filename: str = attrs.field(validator=storage.cloud_path_field)
 
     @staticmethod
     def __decode__(value: object) -> StaticUploadLink:
@@ -1014,7 +1014,7 @@ class BatchUploadScf(Method[list[EnvError]]):
         doc=_EN_BATCH + "scf-mgnt/batchuUloadCloudFunction.html",
     )
 
-    functionname: str = attrs.field(validator=lambda _i, _a, v: db._name(v, "functionname"))
+    functionname: str = attrs.field(validator=lambda _i, _a, v: db.checked_name(v, "functionname"))
     envs: list[str] = attrs.field(converter=_strings, validator=_non_empty)
     zipfile: str = attrs.field(converter=_zipfile, repr=False)
     vpcid: str | None = attrs.field(
@@ -1186,16 +1186,16 @@ class StaticHosting(Namespace):
         XML errors become `StorageError`.
         """
         method = StaticUploadFile(env, filename)  # validates env and filename
-        source = storage._source(data)
+        source = storage.transfer_source(data)
         if not isinstance(source, bytes | Path):
             raise InvalidRequestError("data must be bytes or a file path")
-        size = storage._size(source)
+        size = storage.source_size(source)
         engine = _engine_of(self._send)
         limit = engine.timeout if timeout is None else timeout
         runner = storage.Storage(_BatchSender(self._send).send)
 
         async def attempt(_: int) -> int:
-            link: StaticUploadLink = await runner._link(method)
+            link: StaticUploadLink = await runner.request_link(method)
             secrets = [link.signed_url, link.token]
             status, body = await engine.transport.put(
                 link.signed_url,
@@ -1210,7 +1210,7 @@ class StaticHosting(Namespace):
                 )
             return size
 
-        return cast(int, await runner._two_steps("cos/static-upload", attempt))
+        return cast(int, await runner.two_step_transfer("cos/static-upload", attempt))
 
 
 class CloudRunEnvs(Namespace):
