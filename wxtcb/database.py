@@ -395,7 +395,7 @@ def _statement(value: db.Statement | str, *actions: str) -> str:
 
 
 def get_statement(value: db.Statement | str) -> str:
-    """A ``get()`` statement's text (shared with `wxtcb.batch.database`, like the other ``*_statement`` checks)."""
+    """A ``get()`` statement's text (shared with `wxtcb.batch.database`, like the other checks)."""
     return _statement(value, "get")
 
 

@@ -34,14 +34,14 @@ import attrs
 
 from wxtcb.errors import InvalidRequestError, PartialFailureError, ResponseTooLarge, StorageError, WxTcbError
 from wxtcb.methods import Endpoint, Method
-from wxtcb.namespaces import Namespace, endpoint
+from wxtcb.namespaces import Namespace, endpoint, engine_of
 from wxtcb.redaction import MAX_ERRMSG, RequestSummary, bounded, redact_text
 from wxtcb.transport import foreign_summary
 from wxtcb.validators import env_id
 from wxtcb.wire import wire
 
 if TYPE_CHECKING:
-    from wxtcb.pipeline import Pipeline
+    pass
 
 __all__ = [
     "BATCH_LIMIT",
