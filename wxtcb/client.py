@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from wxtcb.cloudrun import CustomerService
+from wxtcb.cloudrun.customer_service import CustomerService
 from wxtcb.database import Database
 from wxtcb.environments import Environments
 from wxtcb.errors import InvalidRequestError

@@ -17,12 +17,12 @@ import hmac
 import os
 import struct
 import time
-import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 import attrs
 
 from wxtcb.errors import InvalidSignatureError
+from wxtcb.safexml import UnsafeXMLError, parse_untrusted
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers import Cipher, modes
@@ -39,6 +39,8 @@ __all__ = [
 ]
 
 _BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
+#: The largest push XML parsed, envelope or decrypted message (WeChat's are a few hundred bytes).
+_MAX_PUSH_XML = 64 * 1024
 
 
 @attrs.frozen
@@ -158,14 +160,11 @@ class PushCrypto:
 
 
 def _element(body: bytes | str, name: str) -> str:
-    text = body.decode(errors="replace") if isinstance(body, bytes) else body
-    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
-        # WeChat never sends a DTD; refusing one keeps entity expansion out of the parser.
-        raise InvalidSignatureError("push XML must not contain a DTD")
     try:
-        root = ET.fromstring(text)
-    except ET.ParseError:
-        raise InvalidSignatureError("push body is not XML") from None
+        root = parse_untrusted(body, max_size=_MAX_PUSH_XML)
+    except UnsafeXMLError as exc:
+        # WeChat never sends a DTD, an entity or a non-UTF-8 body: refused like a bad signature.
+        raise InvalidSignatureError(f"push body refused: {exc}") from None
     value = root.findtext(name)
     if value is None:
         raise InvalidSignatureError(f"push XML has no {name}")
@@ -173,11 +172,16 @@ def _element(body: bytes | str, name: str) -> str:
 
 
 def parse_push(xml: str) -> dict[str, str]:
-    """The fields of a decrypted push, as strings (``InfoType``, ``AppId``, ...)."""
+    """The fields of a decrypted push, as strings (``InfoType``, ``AppId``, ...).
+
+    The decrypted message is as untrusted as the envelope (anyone holding the key can encrypt
+    one): it goes through the same hardened parser, and a DTD or an entity in it is refused with
+    `InvalidSignatureError`, as in the envelope.
+    """
     try:
-        root = ET.fromstring(xml)
-    except ET.ParseError:
-        raise InvalidSignatureError("decrypted push is not XML") from None
+        root = parse_untrusted(xml, max_size=_MAX_PUSH_XML)
+    except UnsafeXMLError as exc:
+        raise InvalidSignatureError(f"decrypted push refused: {exc}") from None
     return {child.tag: (child.text or "").strip() for child in root}
 
 

@@ -25,7 +25,6 @@ import os
 import re
 import tempfile
 import time
-import xml.etree.ElementTree as ElementTree
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
@@ -36,6 +35,7 @@ from wxtcb.errors import InvalidRequestError, PartialFailureError, ResponseTooLa
 from wxtcb.methods import Endpoint, Method
 from wxtcb.namespaces import Namespace, endpoint, engine_of
 from wxtcb.redaction import MAX_ERRMSG, RequestSummary, bounded, redact_text
+from wxtcb.safexml import UnsafeXMLError, parse_untrusted
 from wxtcb.transport import foreign_summary
 from wxtcb.validators import env_id
 from wxtcb.wire import wire
@@ -436,6 +436,10 @@ class GetQcloudToken(Method[QcloudToken]):
 # --- COS ------------------------------------------------------------------------------------
 
 
+#: The largest COS error answer parsed, in bytes (they are a few hundred).
+_MAX_COS_ERROR = 64 * 1024
+
+
 def parse_cos_error(
     status: int, body: bytes, *, request: RequestSummary | None = None, secrets: Sequence[str] = ()
 ) -> StorageError:
@@ -444,16 +448,13 @@ def parse_cos_error(
     A body that is not COS's XML still gives a `StorageError` with the HTTP status alone.
     """
     code = message = request_id = ""
-    with contextlib.suppress(ElementTree.ParseError, ValueError):  # UnicodeDecodeError is one
-        # No DTDs: an XML error has none, and entities are how XML bombs are built.
-        # Decoded first: a byte search for "<!" would miss a UTF-16 body's DTD.
-        text = body.decode("utf-8")
-        if text.lstrip().startswith("<") and "<!" not in text:
-            root = ElementTree.fromstring(text)
-            if root.tag == "Error":
-                code = (root.findtext("Code") or "").strip()
-                message = (root.findtext("Message") or "").strip()
-                request_id = (root.findtext("RequestId") or "").strip()
+    with contextlib.suppress(UnsafeXMLError):
+        # COS's error answers are small and have no DTD: anything else is read from the status alone.
+        root = parse_untrusted(body, max_size=_MAX_COS_ERROR)
+        if root.tag == "Error":
+            code = (root.findtext("Code") or "").strip()
+            message = (root.findtext("Message") or "").strip()
+            request_id = (root.findtext("RequestId") or "").strip()
     hidden = sorted((s for s in secrets if s), key=len, reverse=True)
     code = bounded(redact_text(code, hidden), 100)
     message = bounded(redact_text(message, hidden), MAX_ERRMSG)
