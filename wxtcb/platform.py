@@ -31,6 +31,7 @@ from wxtcb.authorization import (
     GetAuthorizerList,
     QueryAuth,
     authorization_url,
+    check_authorization_link,
 )
 from wxtcb.batch import Batch
 from wxtcb.client import DEFAULT_BASE_URL, Client, build_engine
@@ -173,6 +174,8 @@ class Platform:
         See `wxtcb.authorization.authorization_url` for the arguments. The code lives 30 minutes:
         make a link per visit, not one for all.
         """
+        # Checked first: a bad link must not cost a pre-auth code (nor a component token).
+        check_authorization_link(redirect_uri, auth_type=auth_type, biz_appid=biz_appid, mobile=mobile)
         code = await self._client(CreatePreAuthCode(self.component.appid))
         return authorization_url(
             self.component.appid,
@@ -199,6 +202,8 @@ class Platform:
         # The code is spent the moment WeChat answers: the exchange and the store run in a task of
         # their own that a cancelled or timed-out caller cannot stop halfway. The same code
         # exchanged twice here (the redirect page and the authorized push) shares that task.
+        if not isinstance(authorization_code, str) or not authorization_code.strip():
+            raise InvalidRequestError("authorization_code must be a non-empty string")
         exchange = self._codes.get(authorization_code)
         if exchange is None or (exchange.done() and (exchange.cancelled() or exchange.exception())):
             exchange = asyncio.get_running_loop().create_task(self._exchange(authorization_code))

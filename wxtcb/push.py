@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from wxtcb.errors import InvalidSignatureError
+from wxtcb.errors import InvalidRequestError, InvalidSignatureError
 from wxtcb.safexml import UnsafeXMLError, parse_untrusted
 
 if TYPE_CHECKING:
@@ -75,14 +75,14 @@ class PushCrypto:
     __slots__ = ("_key", "_token", "appid")
 
     def __init__(self, *, token: str, encoding_aes_key: str, appid: str) -> None:
-        if not token or not appid:
-            raise ValueError("token and appid must be non-empty")
-        if len(encoding_aes_key) != 43:
-            raise ValueError("encoding_aes_key must be the 43-character EncodingAESKey")
+        if not isinstance(token, str) or not isinstance(appid, str) or not token or not appid:
+            raise InvalidRequestError("token and appid must be non-empty strings")
+        if not isinstance(encoding_aes_key, str) or len(encoding_aes_key) != 43:
+            raise InvalidRequestError("encoding_aes_key must be the 43-character EncodingAESKey")
         try:
             key = base64.b64decode(encoding_aes_key + "=", validate=True)
         except ValueError:
-            raise ValueError("encoding_aes_key is not valid base64") from None
+            raise InvalidRequestError("encoding_aes_key is not valid base64") from None
         try:
             import cryptography  # noqa: F401
         except ImportError:  # pragma: no cover - depends on the installation

@@ -582,6 +582,7 @@ class Storage(Namespace):
             timeout: Seconds each POST may take in all (default: the client's timeout).
         """
         method = UploadFile(env, path)  # validates env and path
+        check_timeout(timeout)
         source = transfer_source(data)
         engine = engine_of(self._send)
         spooled: Path | None = None
@@ -661,6 +662,7 @@ class Storage(Namespace):
         """A fresh link for *file_id*, then GET it and hand the answer to *consume*; retried."""
         ids = file_id_list([file_id])
         check_max_age(max_age)
+        check_timeout(timeout)
         method = BatchDownloadFile(env, [FileRequest(ids[0], max_age)])
         engine = engine_of(self._send)
         limit = engine.timeout if timeout is None else timeout
@@ -756,6 +758,7 @@ class Storage(Namespace):
             _check_size(max_size)
         ids = file_id_list([file_id])
         check_max_age(max_age)
+        check_timeout(timeout)
         links = await self.download_urls(env, ids, max_age=max_age)
         link = links.raise_for_failures()[0]
         engine = engine_of(self._send)
@@ -789,6 +792,15 @@ def _dest(dest: str | os.PathLike[str]) -> Path:
     if not target.parent.is_dir():
         raise InvalidRequestError(f"no such directory: {target.parent}")
     return target
+
+
+def check_timeout(value: object) -> float | None:
+    """*value* as a transfer's timeout: None (the client's) or a positive number of seconds."""
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e9
+    ):
+        raise InvalidRequestError("timeout must be None or a positive number of seconds")
+    return value
 
 
 def _check_size(value: object) -> None:

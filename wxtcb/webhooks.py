@@ -37,7 +37,7 @@ import attrs
 from aiohttp import web
 
 from wxtcb.authorization import AuthorizationInfo
-from wxtcb.errors import InvalidSignatureError, WxTcbError
+from wxtcb.errors import InvalidRequestError, InvalidSignatureError, WxTcbError
 from wxtcb.push import PushCrypto, parse_push, record_ticket
 from wxtcb.tokens.component import ComponentTokenProvider
 
@@ -118,7 +118,10 @@ class AuthorizationEvents:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if crypto.appid != platform.component.appid:
-            raise ValueError("crypto and platform belong to different component appids")
+            raise InvalidRequestError("crypto and platform belong to different component appids")
+        for name, value in (("query_auth_budget", query_auth_budget), ("max_age", max_age)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise InvalidRequestError(f"{name} must be a positive number of seconds")
         self.platform = platform
         self.crypto = crypto
         self._hooks: dict[str, Hook | None] = {

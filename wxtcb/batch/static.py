@@ -115,6 +115,7 @@ class StaticHosting(Namespace):
         source = storage.transfer_source(data)
         if not isinstance(source, bytes | Path):
             raise InvalidRequestError("data must be bytes or a file path")
+        storage.check_timeout(timeout)
         size = storage.source_size(source)
         engine = engine_of(self._send)
         limit = engine.timeout if timeout is None else timeout

@@ -10,6 +10,7 @@ import attrs
 from wxtcb.errors import InvalidRequestError
 from wxtcb.methods import Endpoint, Method
 from wxtcb.namespaces import Namespace, endpoint
+from wxtcb.validators import non_empty
 from wxtcb.wire import wire
 
 __all__ = [
@@ -28,6 +29,11 @@ _DOCS = "https://developers.weixin.qq.com/miniprogram/dev/api-backend/open-api/c
 # --- active replies: cgi-bin/message/custom/send and custom/typing ------------------------------
 
 
+def _text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidRequestError(f"{attribute.name} must be a string")
+
+
 @attrs.frozen
 class CustomText:
     """The ``text`` of a customer-service message.
@@ -36,7 +42,7 @@ class CustomText:
         content: ``content``, the text.
     """
 
-    content: str
+    content: str = attrs.field(validator=non_empty)
 
 
 @attrs.frozen
@@ -47,7 +53,7 @@ class CustomImage:
         media_id: ``media_id``, the image's media id.
     """
 
-    media_id: str
+    media_id: str = attrs.field(validator=non_empty)
 
 
 @attrs.frozen
@@ -61,10 +67,10 @@ class CustomLink:
         thumb_url: ``thumb_url``, the picture's URL.
     """
 
-    title: str
-    description: str
-    url: str
-    thumb_url: str
+    title: str = attrs.field(validator=non_empty)
+    description: str = attrs.field(validator=_text)
+    url: str = attrs.field(validator=non_empty)
+    thumb_url: str = attrs.field(validator=_text)
 
 
 @attrs.frozen
@@ -79,10 +85,12 @@ class CustomMiniProgramPage:
             of the body when None.
     """
 
-    title: str
-    pagepath: str
-    thumb_media_id: str
-    appid: str | None = attrs.field(default=None, metadata=wire(omit_if_default=True))
+    title: str = attrs.field(validator=non_empty)
+    pagepath: str = attrs.field(validator=non_empty)
+    thumb_media_id: str = attrs.field(validator=non_empty)
+    appid: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_empty), metadata=wire(omit_if_default=True)
+    )
 
 
 _CONTENTS: dict[str, type[Any]] = {
