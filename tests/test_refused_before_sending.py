@@ -16,7 +16,6 @@ import pytest
 import wxtcb
 from tests.conftest import demo_component
 from wxtcb import cloudrun
-from wxtcb.batch import ShareTarget
 from wxtcb.errors import InvalidRequestError
 from wxtcb.message_push import GetCallbackConfig
 from wxtcb.push import PushCrypto
@@ -110,7 +109,7 @@ ROWS: dict[str, Callable[[Parts], Awaitable[object]]] = {
     "batch.share_env no target": lambda p: p.platform.batch.share_env([]),
     "batch.share_env not a ShareTarget": lambda p: p.platform.batch.share_env(["x"]),  # type: ignore[list-item]
     "batch.get_env_ids bad source_type": lambda p: p.platform.batch.get_env_ids(
-        [ShareTarget(ENV, [DEMO_AUTHORIZER_APPID])],  # type: ignore[arg-type]
+        [DEMO_AUTHORIZER_APPID],
         source_type="run",  # type: ignore[arg-type]
     ),
     "batch.upload_functions empty envs": lambda p: p.platform.batch.upload_functions("f", [], b"zip"),
