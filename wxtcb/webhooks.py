@@ -15,9 +15,9 @@ It answers ``success`` as soon as the push is recorded: your hooks run in the ba
 making WeChat wait past its deadline, and a hook that fails loses nothing that was stored. An
 authorization whose ``query_auth`` does not finish within *query_auth_budget* seconds keeps
 running after the answer; one that fails reaches ``on_failure`` with everything needed to try
-again (the code and when it expires). A forged push (bad signature, foreign appid, a DTD in the envelope or in the decrypted
-message) or a
-stale one (timestamp more than *max_age* seconds away) is refused with 403 and stores nothing; a
+again (the code and when it expires). A forged push (bad signature, foreign appid, a DTD in the
+envelope or in the decrypted message) or a stale one (timestamp more than *max_age* seconds away)
+is refused with 403 and stores nothing; a
 push seen before (WeChat resends when an answer is late) is answered ``success`` again and not
 processed twice.
 
