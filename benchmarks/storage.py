@@ -85,7 +85,7 @@ async def storage_bench(url: str, *, quick: bool = False) -> dict[str, Any]:
             aiohttp.ClientSession() as session,
             wxtcb.Client(provider, base_url=url, timeout=300.0) as client,
         ):
-            token = await provider.token(client._pipeline)
+            token = await provider.token(client.engine())
             raw: list[tuple[float, float]] = []
             sdk: list[tuple[float, float]] = []
             for _ in range(rounds):

@@ -200,7 +200,7 @@ async def test_resync_keeps_a_token_rotated_while_the_list_was_read(
     code = await emulator.authorize(MERCHANT)
     await service.platform.query_auth(code)
     provider = service.platform.component.authorizer(MERCHANT)
-    newer = Credential("refreshtoken@@@rotated-meanwhile", provider._clock() + 60)
+    newer = Credential("refreshtoken@@@rotated-meanwhile", provider.clock() + 60)
     await provider.store.put_credential(provider.refresh_key, newer)
     report = await service.platform.resync_authorizers()
     assert MERCHANT in report.kept

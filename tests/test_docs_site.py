@@ -36,6 +36,7 @@ PUBLIC_MODULES = [
     "wxtcb.push",
     "wxtcb.redis",
     "wxtcb.retry",
+    "wxtcb.safexml",
     "wxtcb.storage",
     "wxtcb.stores",
     "wxtcb.tokens",

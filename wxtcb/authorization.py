@@ -14,7 +14,7 @@ name the parameter ``component_access_token=``, which WeChat still accepts.
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import attrs
 
@@ -40,6 +40,7 @@ __all__ = [
     "QueryAuth",
     "TypeInfo",
     "authorization_url",
+    "check_authorization_link",
 ]
 
 _DOCS = "https://developers.weixin.qq.com/doc/oplatform/"
@@ -317,17 +318,10 @@ def authorization_url(
         mobile: The link for a phone (``bindcomponent``, opened in WeChat) instead of the PC page
             whose QR code the admin scans.
     """
-    for name, value in (
-        ("component_appid", component_appid),
-        ("pre_auth_code", pre_auth_code),
-        ("redirect_uri", redirect_uri),
-    ):
+    for name, value in (("component_appid", component_appid), ("pre_auth_code", pre_auth_code)):
         if not isinstance(value, str) or not value.strip():
             raise InvalidRequestError(f"{name} must be a non-empty string")
-    if not redirect_uri.startswith(("https://", "http://")):
-        raise InvalidRequestError("redirect_uri must be an http(s) URL")
-    if auth_type is not None and auth_type not in (1, 2, 3):
-        raise InvalidRequestError("auth_type must be 1, 2, 3 or None")
+    check_authorization_link(redirect_uri, auth_type=auth_type, biz_appid=biz_appid, mobile=mobile)
     params: list[tuple[str, str]] = []
     if mobile:
         params += [("action", "bindcomponent"), ("no_scan", "1")]
@@ -342,3 +336,30 @@ def authorization_url(
         params.append(("biz_appid", biz_appid))
     query = urlencode(params)
     return f"{_MOBILE_PAGE}?{query}#wechat_redirect" if mobile else f"{_PC_PAGE}?{query}"
+
+
+def check_authorization_link(
+    redirect_uri: str, *, auth_type: int | None = 3, biz_appid: str | None = None, mobile: bool = False
+) -> None:
+    """Check what `authorization_url` takes besides the codes; `InvalidRequestError` if unusable.
+
+    `wxtcb.Platform.authorization_url` runs it before asking WeChat for a pre-auth code, so bad
+    input costs no request: *redirect_uri* must be an absolute http(s) URL with a host (no
+    ``javascript:``, no relative path), *auth_type* 1, 2, 3 or None, *biz_appid* a non-empty
+    string or None, *mobile* a bool.
+    """
+    if not isinstance(redirect_uri, str) or not redirect_uri.strip():
+        raise InvalidRequestError("redirect_uri must be a non-empty string")
+    parts = urlsplit(redirect_uri)
+    if (
+        parts.scheme.lower() not in ("https", "http")
+        or not parts.hostname
+        or redirect_uri != redirect_uri.strip()
+    ):
+        raise InvalidRequestError("redirect_uri must be an absolute http(s) URL")
+    if auth_type is not None and (isinstance(auth_type, bool) or auth_type not in (1, 2, 3)):
+        raise InvalidRequestError("auth_type must be 1, 2, 3 or None")
+    if biz_appid is not None and (not isinstance(biz_appid, str) or not biz_appid.strip()):
+        raise InvalidRequestError("biz_appid must be a non-empty string or None")
+    if not isinstance(mobile, bool):
+        raise InvalidRequestError("mobile must be True or False")

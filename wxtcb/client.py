@@ -20,13 +20,13 @@ from wxtcb.tokens.base import TokenProvider
 from wxtcb.transport import DEFAULT_MAX_RESPONSE_SIZE, AiohttpTransport, Transport, check_base_url
 
 if TYPE_CHECKING:
-    from wxtcb.cloudrun import CustomerService
+    from wxtcb.cloudrun.customer_service import CustomerService
     from wxtcb.database import Database
     from wxtcb.environments import Environments
     from wxtcb.functions import Functions
     from wxtcb.storage import Storage
 
-__all__ = ["DEFAULT_BASE_URL", "Client"]
+__all__ = ["DEFAULT_BASE_URL", "Client", "build_engine"]
 
 T = TypeVar("T")
 
@@ -40,7 +40,7 @@ class _State(enum.Enum):
     CLOSED = 3
 
 
-def _pipeline(
+def build_engine(
     base_url: str,
     session: aiohttp.ClientSession | None,
     retry: RetryPolicy | None,
@@ -50,7 +50,11 @@ def _pipeline(
     max_response_size: int,
     reuse_unchanged: bool = False,
 ) -> Pipeline:
-    """The engine behind a client (or a whole platform), with its arguments checked."""
+    """The engine behind a client (or a whole platform's fleet), with its arguments checked.
+
+    The arguments are `Client`'s; a `wxtcb.Platform` builds one and puts a client per merchant on
+    it with `Client.on_engine`. Bad arguments raise `InvalidRequestError`.
+    """
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < 1e9:
         raise InvalidRequestError("timeout must be a positive number of seconds")
     if not isinstance(reuse_unchanged, bool):
@@ -121,7 +125,7 @@ class Client:
     #: CloudBase environments: `wxtcb.environments.Environments`.
     envs: namespace[Environments] = namespace("wxtcb.environments:Environments")
     #: Customer-service messages (a bot's active replies): `wxtcb.cloudrun.CustomerService`.
-    customer_service: namespace[CustomerService] = namespace("wxtcb.cloudrun:CustomerService")
+    customer_service: namespace[CustomerService] = namespace("wxtcb.cloudrun.customer_service:CustomerService")
     #: Cloud functions: `wxtcb.functions.Functions`.
     functions: namespace[Functions] = namespace("wxtcb.functions:Functions")
     #: The database: `wxtcb.database.Database`.
@@ -143,7 +147,7 @@ class Client:
         if base_url is None:
             hint = getattr(provider, "base_url", None)  # a provider that knows its host
             base_url = hint if isinstance(hint, str) else DEFAULT_BASE_URL
-        self._pipeline = _pipeline(
+        self._pipeline = build_engine(
             base_url, session, retry, timeout, on_event, transport, max_response_size, reuse_unchanged
         )
         self._owns_pipeline = True
@@ -152,11 +156,18 @@ class Client:
         self._state = _State.UNOPENED
 
     @classmethod
-    def _view(cls, provider: TokenProvider, pipeline: Pipeline, base_url: str) -> Client:
-        """A client on an engine it does not own (a `wxtcb.Platform`'s): closing it closes nothing."""
+    def on_engine(
+        cls, provider: TokenProvider, engine: Pipeline, base_url: str, *, owns: bool = False
+    ) -> Client:
+        """A client on an engine built by `build_engine` (a `wxtcb.Platform`'s): it shares the
+        engine's session, retries and background work, and its *provider* gives the token.
+
+        Closing it closes the engine only if it *owns* it; a client that does not own the engine
+        only stops being usable. The client starts opened.
+        """
         client = cls.__new__(cls)
-        client._pipeline = pipeline
-        client._owns_pipeline = False
+        client._pipeline = engine
+        client._owns_pipeline = owns
         client.provider = provider
         client.base_url = base_url
         client._state = _State.OPENED
@@ -205,9 +216,13 @@ class Client:
 
     _send = __call__
 
-    def _engine(self) -> Pipeline:
+    def engine(self) -> Pipeline:
         """The engine behind this client, for a domain that sends more than method objects
-        (``client.storage``'s transfers); refused on a closed client like any call."""
+        (``client.storage``'s transfers use its transport, timeout, retry policy and observer).
+
+        Refused with `RuntimeError` on a closed client, like any call. See
+        `wxtcb.namespaces.engine_of` for how a namespace reaches it.
+        """
         if self._state is _State.CLOSED or self._pipeline.closed:
             raise RuntimeError("this wxtcb.Client is closed; create a new one")
         self._state = _State.OPENED

@@ -176,7 +176,7 @@ def _documents(values: Iterable[object]) -> list[dict[str, Any]]:
     return docs
 
 
-def _capitalised_pager(data: object) -> object:
+def capitalised_pager(data: object) -> object:
     """The answer with its pager's keys capitalised (batch-mode pages write them in lower case)."""
     if isinstance(data, Mapping) and isinstance(data.get("pager"), Mapping):
         pager = {k[:1].upper() + k[1:] if isinstance(k, str) else k: v for k, v in data["pager"].items()}
@@ -340,7 +340,7 @@ class IndexKey:
             are accepted and sent as the strings WeChat documents).
     """
 
-    name: str = attrs.field(validator=lambda _i, _a, v: db._name(v, "index key name"))
+    name: str = attrs.field(validator=lambda _i, _a, v: db.checked_name(v, "index key name"))
     direction: str = attrs.field(default="1", converter=_direction)
 
 
@@ -361,22 +361,23 @@ class Index:
         unique: Whether two documents may not share its key.
     """
 
-    name: str = attrs.field(validator=lambda _i, _a, v: db._name(v, "index name"))
+    name: str = attrs.field(validator=lambda _i, _a, v: db.checked_name(v, "index name"))
     keys: tuple[IndexKey, ...] = attrs.field(converter=_keys)
     unique: bool = False
 
 
 @attrs.frozen
 class _IndexName:
-    name: str = attrs.field(validator=lambda _i, _a, v: db._name(v, "index name"))
+    name: str = attrs.field(validator=lambda _i, _a, v: db.checked_name(v, "index name"))
 
 
 # ---------------------------------------------------------------------------------------------
 # Method objects
 
 
-def _collection_name(_: object, __: attrs.Attribute[str], value: object) -> None:
-    db._name(value, "collection_name")
+def collection_name_field(_: object, __: attrs.Attribute[str], value: object) -> None:
+    """The attrs validator of a collection name (shared with `wxtcb.batch.database`)."""
+    db.checked_name(value, "collection_name")
 
 
 def _statement(value: db.Statement | str, *actions: str) -> str:
@@ -393,19 +394,23 @@ def _statement(value: db.Statement | str, *actions: str) -> str:
     return value
 
 
-def _get(value: db.Statement | str) -> str:
+def get_statement(value: db.Statement | str) -> str:
+    """A ``get()`` statement's text (shared with `wxtcb.batch.database`, like the other checks)."""
     return _statement(value, "get")
 
 
-def _add(value: db.Statement | str) -> str:
+def add_statement(value: db.Statement | str) -> str:
+    """An ``add()`` statement's text."""
     return _statement(value, "add")
 
 
-def _update(value: db.Statement | str) -> str:
+def update_statement(value: db.Statement | str) -> str:
+    """An ``update()`` or ``set()`` statement's text."""
     return _statement(value, "update", "set")
 
 
-def _remove(value: db.Statement | str) -> str:
+def remove_statement(value: db.Statement | str) -> str:
+    """A ``remove()`` statement's text."""
     return _statement(value, "remove")
 
 
@@ -413,7 +418,8 @@ def _count(value: db.Statement | str) -> str:
     return _statement(value, "count")
 
 
-def _aggregate_statement(value: str) -> str:
+def aggregate_statement(value: str) -> str:
+    """An aggregate statement's text, checked (shared with `wxtcb.batch.database`)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidRequestError(
             "an aggregate statement is a non-empty string (db.collection(…).aggregate()…end())"
@@ -434,11 +440,11 @@ class DatabaseQuery(Method[QueryResult]):
     __endpoint__: ClassVar[Endpoint] = Endpoint("tcb/databasequery", doc=_DOCS + "databaseQuery.html")
 
     env: str = attrs.field(validator=env_id)
-    query: str = attrs.field(converter=_get)
+    query: str = attrs.field(converter=get_statement)
 
     @staticmethod
     def __decode__(value: object) -> QueryResult:
-        return structure(_capitalised_pager(value), QueryResult)
+        return structure(capitalised_pager(value), QueryResult)
 
 
 @attrs.frozen
@@ -456,11 +462,11 @@ class DatabaseAdd(Method[list[str]]):
     )
 
     env: str = attrs.field(validator=env_id)
-    query: str = attrs.field(converter=_add)
+    query: str = attrs.field(converter=add_statement)
 
 
 #: Update commands whose repetition changes the result.
-_ACCUMULATES = re.compile(r"(?:\b_|\bcommand)\s*\.\s*(?:inc|mul|push|pop|shift|unshift)\s*\(")
+ACCUMULATES = re.compile(r"(?:\b_|\bcommand)\s*\.\s*(?:inc|mul|push|pop|shift|unshift)\s*\(")
 
 
 @attrs.frozen
@@ -481,11 +487,11 @@ class DatabaseUpdate(Method[UpdateResult]):
     )
 
     env: str = attrs.field(validator=env_id)
-    query: str = attrs.field(converter=_update)
+    query: str = attrs.field(converter=update_statement)
 
     @property
     def __idempotent__(self) -> bool:
-        return _ACCUMULATES.search(self.query) is None
+        return ACCUMULATES.search(self.query) is None
 
 
 @attrs.frozen
@@ -503,7 +509,7 @@ class DatabaseDelete(Method[int]):
     )
 
     env: str = attrs.field(validator=env_id)
-    query: str = attrs.field(converter=_remove)
+    query: str = attrs.field(converter=remove_statement)
 
 
 @attrs.frozen
@@ -538,7 +544,7 @@ class DatabaseAggregate(Method[list[dict[str, Any]]]):
     )
 
     env: str = attrs.field(validator=env_id)
-    query: str = attrs.field(converter=_aggregate_statement)
+    query: str = attrs.field(converter=aggregate_statement)
 
     @staticmethod
     def __decode__(value: object) -> list[dict[str, Any]]:
@@ -561,7 +567,7 @@ class DatabaseCollectionAdd(Method[None]):
     )
 
     env: str = attrs.field(validator=env_id)
-    collection_name: str = attrs.field(validator=_collection_name)
+    collection_name: str = attrs.field(validator=collection_name_field)
 
 
 @attrs.frozen
@@ -581,10 +587,11 @@ class DatabaseCollectionDelete(Method[None]):
     )
 
     env: str = attrs.field(validator=env_id)
-    collection_name: str = attrs.field(validator=_collection_name)
+    collection_name: str = attrs.field(validator=collection_name_field)
 
 
-def _non_negative(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+def non_negative_field(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    """The attrs validator of a count or offset (shared with `wxtcb.batch.database`)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidRequestError(f"{attribute.name} must be a non-negative integer")
 
@@ -604,16 +611,17 @@ class DatabaseCollectionGet(Method[CollectionList]):
     )
 
     env: str = attrs.field(validator=env_id)
-    limit: int = attrs.field(default=10, validator=_non_negative)
-    offset: int = attrs.field(default=0, validator=_non_negative)
+    limit: int = attrs.field(default=10, validator=non_negative_field)
+    offset: int = attrs.field(default=0, validator=non_negative_field)
 
     @staticmethod
     def __decode__(value: object) -> CollectionList:
-        return structure(_capitalised_pager(value), CollectionList)
+        return structure(capitalised_pager(value), CollectionList)
 
 
-def _file_path(_: object, __: attrs.Attribute[str], value: object) -> None:
-    db._name(value, "file_path")
+def file_path_field(_: object, __: attrs.Attribute[str], value: object) -> None:
+    """The attrs validator of a migration's file path (shared with `wxtcb.batch.database`)."""
+    db.checked_name(value, "file_path")
 
 
 @attrs.frozen
@@ -639,8 +647,8 @@ class DatabaseMigrateImport(Method[int]):
     )
 
     env: str = attrs.field(validator=env_id)
-    collection_name: str = attrs.field(validator=_collection_name)
-    file_path: str = attrs.field(validator=_file_path)
+    collection_name: str = attrs.field(validator=collection_name_field)
+    file_path: str = attrs.field(validator=file_path_field)
     file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
     stop_on_error: bool = False
     conflict_mode: ConflictMode = attrs.field(default=ConflictMode.INSERT, converter=ConflictMode)
@@ -667,8 +675,8 @@ class DatabaseMigrateExport(Method[int]):
     )
 
     env: str = attrs.field(validator=env_id)
-    file_path: str = attrs.field(validator=_file_path)
-    query: str = attrs.field(converter=_get)
+    file_path: str = attrs.field(validator=file_path_field)
+    query: str = attrs.field(converter=get_statement)
     file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
 
 
@@ -686,7 +694,7 @@ class DatabaseMigrateQueryInfo(Method[MigrationJob]):
     )
 
     env: str = attrs.field(validator=env_id)
-    job_id: int = attrs.field(validator=_non_negative)
+    job_id: int = attrs.field(validator=non_negative_field)
 
     @staticmethod
     def __decode__(value: object) -> MigrationJob:
@@ -724,7 +732,7 @@ class UpdateIndex(Method[None]):
     )
 
     env: str = attrs.field(validator=env_id)
-    collection_name: str = attrs.field(validator=_collection_name)
+    collection_name: str = attrs.field(validator=collection_name_field)
     create_indexes: tuple[Index, ...] = attrs.field(default=(), converter=_indexes)
     drop_indexes: tuple[_IndexName, ...] = attrs.field(default=(), converter=_drops)
 

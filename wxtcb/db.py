@@ -231,7 +231,8 @@ def _count(value: object, where: str, *, low: int, high: int | None = None) -> i
     return value
 
 
-def _name(value: object, where: str) -> str:
+def checked_name(value: object, where: str) -> str:
+    """*value* as a collection, field or function name, or `InvalidRequestError` naming *where*."""
     if not isinstance(value, str):
         raise InvalidRequestError(f"{where}: expected a str, not {type(value).__name__}")
     if not value:
@@ -261,7 +262,7 @@ class RegExp:
 
 def regexp(pattern: str, options: str = "") -> RegExp:
     """A regular-expression condition; `options` is made of the flags ``i``, ``m`` and ``s``."""
-    _name(pattern, "regexp pattern")
+    checked_name(pattern, "regexp pattern")
     if not isinstance(options, str):
         raise InvalidRequestError("regexp options: expected a str")
     if not set(options) <= _REGEX_FLAGS or len(set(options)) != len(options):
@@ -526,7 +527,7 @@ class Query:
         collection: The collection's name (a non-empty string).
     """
 
-    collection: str = attrs.field(validator=lambda _i, _a, v: _name(v, "collection name"))
+    collection: str = attrs.field(validator=lambda _i, _a, v: checked_name(v, "collection name"))
     #: ``(method, encoded arguments)`` in call order.
     clauses: tuple[tuple[str, str], ...] = ()
 
@@ -549,7 +550,7 @@ class Query:
 
     def order_by(self, field: str, direction: Literal["asc", "desc"]) -> Query:
         """Sort by `field` (dotted for nested), ``"asc"`` or ``"desc"``; call again for tie-breaks."""
-        name = _name(field, "order_by() field")
+        name = checked_name(field, "order_by() field")
         if direction not in ("asc", "desc"):
             raise InvalidRequestError("order_by(): direction must be 'asc' or 'desc'")
         return self._with(
@@ -616,8 +617,8 @@ class DocumentRef:
         doc_id: The document's ``_id`` (a non-empty string).
     """
 
-    collection: str = attrs.field(validator=lambda _i, _a, v: _name(v, "collection name"))
-    doc_id: str = attrs.field(validator=lambda _i, _a, v: _name(v, "doc() id"))
+    collection: str = attrs.field(validator=lambda _i, _a, v: checked_name(v, "collection name"))
+    doc_id: str = attrs.field(validator=lambda _i, _a, v: checked_name(v, "doc() id"))
 
     def _text(self) -> str:
         return _head(self.collection) + f".doc({_string(self.doc_id, 'doc()')})"
@@ -646,7 +647,7 @@ class CollectionRef:
         name: The collection's name (a non-empty string).
     """
 
-    name: str = attrs.field(validator=lambda _i, _a, v: _name(v, "collection name"))
+    name: str = attrs.field(validator=lambda _i, _a, v: checked_name(v, "collection name"))
 
     def _query(self) -> Query:
         return Query(self.name)

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, cast, overload
 
 import attrs
 
 from wxtcb.methods import Method
 
-__all__ = ["Namespace", "Sender", "endpoint", "namespace"]
+if TYPE_CHECKING:
+    from wxtcb.pipeline import Pipeline
+
+__all__ = ["Namespace", "Sender", "endpoint", "engine_of", "namespace"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -33,6 +36,21 @@ class Sender(Protocol):
     """Anything that sends method objects: a `wxtcb.Client`."""
 
     def __call__(self, method: Method[T]) -> Awaitable[T]: ...
+
+
+def engine_of(send: Sender) -> Pipeline:
+    """The engine behind a namespace's sender, for a domain that sends more than method objects.
+
+    *send* is what the namespace was built with: a bound method of an object with a public
+    ``engine()`` method (`wxtcb.Client.engine`, `wxtcb.Platform.engine`, or a sender of a domain's
+    own that delegates to one). The engine's public attributes (``transport``, ``timeout``,
+    ``retry``, ``observer``) are what a domain may use. Raises `TypeError` for a sender with no
+    engine (a plain function), and `RuntimeError` when the client is closed.
+    """
+    engine = getattr(getattr(send, "__self__", None), "engine", None)
+    if engine is None:
+        raise TypeError("this call needs a wxtcb.Client or wxtcb.Platform (its engine), not a bare sender")
+    return cast("Pipeline", engine())
 
 
 class endpoint(Generic[P, T]):

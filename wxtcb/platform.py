@@ -31,13 +31,15 @@ from wxtcb.authorization import (
     GetAuthorizerList,
     QueryAuth,
     authorization_url,
+    check_authorization_link,
 )
 from wxtcb.batch import Batch
-from wxtcb.client import DEFAULT_BASE_URL, Client, _pipeline
+from wxtcb.client import DEFAULT_BASE_URL, Client, build_engine
 from wxtcb.errors import AuthorizationNotStoredError, CredentialStoreError, InvalidRequestError
 from wxtcb.events import Event
 from wxtcb.methods import Method
 from wxtcb.namespaces import namespace
+from wxtcb.pipeline import Pipeline
 from wxtcb.retry import RetryPolicy
 from wxtcb.stores import CachedToken, Credential
 from wxtcb.tokens.component import AuthorizerTokenProvider, ComponentTokenProvider, RefreshTokenHook
@@ -114,10 +116,9 @@ class Platform:
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         self.component = component
-        pipeline = _pipeline(base_url, session, retry, timeout, on_event, transport, max_response_size)
-        #: The platform's own client, on the component token.
-        self._client = Client._view(component, pipeline, base_url)
-        self._client._owns_pipeline = True
+        self._engine = build_engine(base_url, session, retry, timeout, on_event, transport, max_response_size)
+        #: The platform's own client, on the component token; closing it closes the engine.
+        self._client = Client.on_engine(component, self._engine, base_url, owns=True)
         self._merchants: weakref.WeakValueDictionary[str, AuthorizerTokenProvider] = (
             weakref.WeakValueDictionary()
         )
@@ -145,13 +146,18 @@ class Platform:
                 authorizer_appid, refresh_token=refresh_token, on_refresh_token=on_refresh_token
             )
             self._merchants[authorizer_appid] = provider
-        return Client._view(provider, self._client._pipeline, self._client.base_url)
+        return Client.on_engine(provider, self._engine, self._client.base_url)
 
     async def __call__(self, method: Method[T]) -> T:
         """Send a method object that takes the component token."""
         return await self._client(method)
 
     _send = __call__
+
+    def engine(self) -> Pipeline:
+        """The engine every merchant of this platform shares (see `wxtcb.Client.engine`):
+        ``platform.batch``'s transfers use it. `RuntimeError` once the platform is closed."""
+        return self._client.engine()
 
     # --- the authorization lifecycle ------------------------------------------------------
 
@@ -168,6 +174,8 @@ class Platform:
         See `wxtcb.authorization.authorization_url` for the arguments. The code lives 30 minutes:
         make a link per visit, not one for all.
         """
+        # Checked first: a bad link must not cost a pre-auth code (nor a component token).
+        check_authorization_link(redirect_uri, auth_type=auth_type, biz_appid=biz_appid, mobile=mobile)
         code = await self._client(CreatePreAuthCode(self.component.appid))
         return authorization_url(
             self.component.appid,
@@ -194,6 +202,8 @@ class Platform:
         # The code is spent the moment WeChat answers: the exchange and the store run in a task of
         # their own that a cancelled or timed-out caller cannot stop halfway. The same code
         # exchanged twice here (the redirect page and the authorized push) shares that task.
+        if not isinstance(authorization_code, str) or not authorization_code.strip():
+            raise InvalidRequestError("authorization_code must be a non-empty string")
         exchange = self._codes.get(authorization_code)
         if exchange is None or (exchange.done() and (exchange.cancelled() or exchange.exception())):
             exchange = asyncio.get_running_loop().create_task(self._exchange(authorization_code))
@@ -212,7 +222,7 @@ class Platform:
         provider = self._provider(info.authorizer_appid)
         await self._store_refresh_token(provider, info)
         if info.authorizer_access_token and info.expires_in:
-            now = provider._clock()
+            now = provider.clock()
             token = CachedToken(info.authorizer_access_token, now + min(info.expires_in, 7200), now)
             try:
                 await provider.store.put_token(provider.cache_key, token)
@@ -258,7 +268,7 @@ class Platform:
         listed = 0
         offset = 0
         while True:
-            started = self.component._clock()
+            started = self.component.clock()
             page = await self._client(
                 GetAuthorizerList(self.component.appid, offset=offset, count=MAX_AUTHORIZERS_PER_PAGE)
             )
@@ -272,13 +282,13 @@ class Platform:
                 if stored is not None and stored.updated_at >= started:
                     kept.append(record.authorizer_appid)
                     continue
-                new = Credential(record.refresh_token, self.component._clock())
+                new = Credential(record.refresh_token, self.component.clock())
                 if stored is None:
                     written = await provider.store.put_credential(provider.refresh_key, new)
                 else:
                     written = await provider.store.replace_credential(provider.refresh_key, stored.value, new)
                 if written.value == record.refresh_token:
-                    provider._release_hold()
+                    provider.release_hold()
                     updated.append(record.authorizer_appid)
                 else:
                     kept.append(record.authorizer_appid)

@@ -17,12 +17,12 @@ import hmac
 import os
 import struct
 import time
-import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 import attrs
 
-from wxtcb.errors import InvalidSignatureError
+from wxtcb.errors import InvalidRequestError, InvalidSignatureError
+from wxtcb.safexml import UnsafeXMLError, parse_untrusted
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers import Cipher, modes
@@ -39,6 +39,8 @@ __all__ = [
 ]
 
 _BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
+#: The largest push XML parsed, envelope or decrypted message (WeChat's are a few hundred bytes).
+_MAX_PUSH_XML = 64 * 1024
 
 
 @attrs.frozen
@@ -73,14 +75,14 @@ class PushCrypto:
     __slots__ = ("_key", "_token", "appid")
 
     def __init__(self, *, token: str, encoding_aes_key: str, appid: str) -> None:
-        if not token or not appid:
-            raise ValueError("token and appid must be non-empty")
-        if len(encoding_aes_key) != 43:
-            raise ValueError("encoding_aes_key must be the 43-character EncodingAESKey")
+        if not isinstance(token, str) or not isinstance(appid, str) or not token or not appid:
+            raise InvalidRequestError("token and appid must be non-empty strings")
+        if not isinstance(encoding_aes_key, str) or len(encoding_aes_key) != 43:
+            raise InvalidRequestError("encoding_aes_key must be the 43-character EncodingAESKey")
         try:
             key = base64.b64decode(encoding_aes_key + "=", validate=True)
         except ValueError:
-            raise ValueError("encoding_aes_key is not valid base64") from None
+            raise InvalidRequestError("encoding_aes_key is not valid base64") from None
         try:
             import cryptography  # noqa: F401
         except ImportError:  # pragma: no cover - depends on the installation
@@ -158,14 +160,11 @@ class PushCrypto:
 
 
 def _element(body: bytes | str, name: str) -> str:
-    text = body.decode(errors="replace") if isinstance(body, bytes) else body
-    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
-        # WeChat never sends a DTD; refusing one keeps entity expansion out of the parser.
-        raise InvalidSignatureError("push XML must not contain a DTD")
     try:
-        root = ET.fromstring(text)
-    except ET.ParseError:
-        raise InvalidSignatureError("push body is not XML") from None
+        root = parse_untrusted(body, max_size=_MAX_PUSH_XML)
+    except UnsafeXMLError as exc:
+        # WeChat never sends a DTD, an entity or a non-UTF-8 body: refused like a bad signature.
+        raise InvalidSignatureError(f"push body refused: {exc}") from None
     value = root.findtext(name)
     if value is None:
         raise InvalidSignatureError(f"push XML has no {name}")
@@ -173,11 +172,16 @@ def _element(body: bytes | str, name: str) -> str:
 
 
 def parse_push(xml: str) -> dict[str, str]:
-    """The fields of a decrypted push, as strings (``InfoType``, ``AppId``, ...)."""
+    """The fields of a decrypted push, as strings (``InfoType``, ``AppId``, ...).
+
+    The decrypted message is as untrusted as the envelope (anyone holding the key can encrypt
+    one): it goes through the same hardened parser, and a DTD or an entity in it is refused with
+    `InvalidSignatureError`, as in the envelope.
+    """
     try:
-        root = ET.fromstring(xml)
-    except ET.ParseError:
-        raise InvalidSignatureError("decrypted push is not XML") from None
+        root = parse_untrusted(xml, max_size=_MAX_PUSH_XML)
+    except UnsafeXMLError as exc:
+        raise InvalidSignatureError(f"decrypted push refused: {exc}") from None
     return {child.tag: (child.text or "").strip() for child in root}
 
 

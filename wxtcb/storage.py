@@ -25,7 +25,6 @@ import os
 import re
 import tempfile
 import time
-import xml.etree.ElementTree as ElementTree
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
@@ -34,14 +33,15 @@ import attrs
 
 from wxtcb.errors import InvalidRequestError, PartialFailureError, ResponseTooLarge, StorageError, WxTcbError
 from wxtcb.methods import Endpoint, Method
-from wxtcb.namespaces import Namespace, endpoint
+from wxtcb.namespaces import Namespace, endpoint, engine_of
 from wxtcb.redaction import MAX_ERRMSG, RequestSummary, bounded, redact_text
+from wxtcb.safexml import UnsafeXMLError, parse_untrusted
 from wxtcb.transport import foreign_summary
 from wxtcb.validators import env_id
 from wxtcb.wire import wire
 
 if TYPE_CHECKING:
-    from wxtcb.pipeline import Pipeline
+    pass
 
 __all__ = [
     "BATCH_LIMIT",
@@ -114,11 +114,13 @@ def check_cloud_path(path: object) -> str:
     return path
 
 
-def _path(_: object, __: attrs.Attribute[Any], value: object) -> None:
+def cloud_path_field(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    """The attrs validator of a cloud path (`check_cloud_path`); shared with `wxtcb.batch`."""
     check_cloud_path(value)
 
 
-def _file_ids(value: Iterable[str]) -> list[str]:
+def file_id_list(value: Iterable[str]) -> list[str]:
+    """The attrs converter of a list of file ids; shared with `wxtcb.batch`."""
     if isinstance(value, str | bytes):
         raise InvalidRequestError("file ids must be a list of strings, not one string")
     ids = list(value)
@@ -128,14 +130,16 @@ def _file_ids(value: Iterable[str]) -> list[str]:
     return ids
 
 
-def _requests(value: Iterable[FileRequest]) -> list[FileRequest]:
+def file_request_list(value: Iterable[FileRequest]) -> list[FileRequest]:
+    """The attrs converter of a list of `FileRequest`; shared with `wxtcb.batch`."""
     items = list(value)
     if not all(isinstance(i, FileRequest) for i in items):
         raise InvalidRequestError("file_list must hold wxtcb.storage.FileRequest items")
     return items
 
 
-def _batch(_: object, attribute: attrs.Attribute[Any], value: Sequence[object]) -> None:
+def batch_sized(_: object, attribute: attrs.Attribute[Any], value: Sequence[object]) -> None:
+    """The attrs validator of a list WeChat takes at most `BATCH_LIMIT` of; shared with `wxtcb.batch`."""
     if not value:
         raise InvalidRequestError(f"{attribute.name} is empty")
     if len(value) > BATCH_LIMIT:
@@ -375,7 +379,7 @@ class UploadFile(Method[UploadLink]):
     __endpoint__: ClassVar[Endpoint] = Endpoint("tcb/uploadfile", doc=_DOCS + "storage/uploadFile.html")
 
     env: str = attrs.field(validator=env_id)
-    path: str = attrs.field(validator=_path)
+    path: str = attrs.field(validator=cloud_path_field)
 
 
 @attrs.frozen
@@ -392,7 +396,7 @@ class BatchDownloadFile(Method[list[FileLink]]):
     )
 
     env: str = attrs.field(validator=env_id)
-    file_list: list[FileRequest] = attrs.field(converter=_requests, validator=_batch)
+    file_list: list[FileRequest] = attrs.field(converter=file_request_list, validator=batch_sized)
 
 
 @attrs.frozen
@@ -410,7 +414,7 @@ class BatchDeleteFile(Method[DeleteAnswer]):
     )
 
     env: str = attrs.field(validator=env_id)
-    fileid_list: list[str] = attrs.field(converter=_file_ids, validator=_batch)
+    fileid_list: list[str] = attrs.field(converter=file_id_list, validator=batch_sized)
 
 
 @attrs.frozen
@@ -432,6 +436,10 @@ class GetQcloudToken(Method[QcloudToken]):
 # --- COS ------------------------------------------------------------------------------------
 
 
+#: The largest COS error answer parsed, in bytes (they are a few hundred).
+_MAX_COS_ERROR = 64 * 1024
+
+
 def parse_cos_error(
     status: int, body: bytes, *, request: RequestSummary | None = None, secrets: Sequence[str] = ()
 ) -> StorageError:
@@ -440,16 +448,13 @@ def parse_cos_error(
     A body that is not COS's XML still gives a `StorageError` with the HTTP status alone.
     """
     code = message = request_id = ""
-    with contextlib.suppress(ElementTree.ParseError, ValueError):  # UnicodeDecodeError is one
-        # No DTDs: an XML error has none, and entities are how XML bombs are built.
-        # Decoded first: a byte search for "<!" would miss a UTF-16 body's DTD.
-        text = body.decode("utf-8")
-        if text.lstrip().startswith("<") and "<!" not in text:
-            root = ElementTree.fromstring(text)
-            if root.tag == "Error":
-                code = (root.findtext("Code") or "").strip()
-                message = (root.findtext("Message") or "").strip()
-                request_id = (root.findtext("RequestId") or "").strip()
+    with contextlib.suppress(UnsafeXMLError):
+        # COS's error answers are small and have no DTD: anything else is read from the status alone.
+        root = parse_untrusted(body, max_size=_MAX_COS_ERROR)
+        if root.tag == "Error":
+            code = (root.findtext("Code") or "").strip()
+            message = (root.findtext("Message") or "").strip()
+            request_id = (root.findtext("RequestId") or "").strip()
     hidden = sorted((s for s in secrets if s), key=len, reverse=True)
     code = bounded(redact_text(code, hidden), 100)
     message = bounded(redact_text(message, hidden), MAX_ERRMSG)
@@ -486,7 +491,7 @@ async def _spool(chunks: AsyncIterable[bytes], directory: str | None = None) -> 
     return Path(name)
 
 
-def _source(data: object) -> bytes | Path | AsyncIterable[bytes]:
+def transfer_source(data: object) -> bytes | Path | AsyncIterable[bytes]:
     """*data* checked: bytes, an existing regular file, or an async iterator of chunks."""
     if isinstance(data, bytes | bytearray | memoryview):
         return bytes(data)
@@ -516,19 +521,16 @@ class Storage(Namespace):
     delete_files = endpoint(BatchDeleteFile)
     get_qcloud_token = endpoint(GetQcloudToken)
 
-    def _engine(self) -> Pipeline:
-        owner = getattr(self._send, "__self__", None)
-        engine = getattr(owner, "_engine", None)
-        if engine is None:
-            raise TypeError("client.storage transfers need a wxtcb.Client")
-        return cast("Pipeline", engine())
-
-    async def _two_steps(
+    async def two_step_transfer(
         self, api: str, attempt: Callable[[int], Awaitable[Any]], *, retryable: bool = True
     ) -> Any:
         """Run *attempt* (link, then transfer) under the client's RetryPolicy; only transfer
-        failures are retried (the link call retried itself already)."""
-        engine = self._engine()
+        failures are retried (the link call retried itself already).
+
+        For transfers built on storage's (``platform.batch.static.upload``): *attempt* gets the
+        attempt number, asks for its link with `request_link` and moves the bytes.
+        """
+        engine = engine_of(self._send)
         observer = engine.observer
 
         async def observed(number: int) -> Any:
@@ -550,7 +552,9 @@ class Storage(Namespace):
             error = stop.error
         raise error
 
-    async def _link(self, method: Method[Any]) -> Any:
+    async def request_link(self, method: Method[Any]) -> Any:
+        """Send *method* (a link request) inside `two_step_transfer`: its failure ends the
+        transfer instead of being retried again (the call retried itself already)."""
         try:
             return await self._send(method)
         except WxTcbError as exc:
@@ -578,18 +582,19 @@ class Storage(Namespace):
             timeout: Seconds each POST may take in all (default: the client's timeout).
         """
         method = UploadFile(env, path)  # validates env and path
-        source = _source(data)
-        engine = self._engine()
+        check_timeout(timeout)
+        source = transfer_source(data)
+        engine = engine_of(self._send)
         spooled: Path | None = None
         if not isinstance(source, bytes | Path):
             spooled = source = await _spool(source)
         try:
-            size = _size(source)
+            size = source_size(source)
             limit = engine.timeout if timeout is None else timeout
             filename = path.rsplit("/", 1)[-1] or "file"
 
             async def attempt(_: int) -> UploadedFile:
-                link: UploadLink = await self._link(method)
+                link: UploadLink = await self.request_link(method)
                 fields = [
                     ("key", path),
                     ("Signature", link.authorization),
@@ -606,7 +611,7 @@ class Storage(Namespace):
                     )
                 return UploadedFile(link.file_id, path, size)
 
-            result: UploadedFile = await self._two_steps("cos/upload", attempt)
+            result: UploadedFile = await self.two_step_transfer("cos/upload", attempt)
             return result
         finally:
             if spooled is not None:
@@ -621,7 +626,7 @@ class Storage(Namespace):
         Sent in batches of 50 (WeChat's cap). One bad id never raises: check ``.ok``,
         ``.failed`` or call ``.raise_for_failures()``.
         """
-        ids = _file_ids(file_ids)
+        ids = file_id_list(file_ids)
         check_max_age(max_age)
         if not isinstance(env, str) or not env.strip():
             raise InvalidRequestError("env must be a non-empty CloudBase environment id")
@@ -636,7 +641,7 @@ class Storage(Namespace):
 
     async def delete(self, env: str, file_ids: Iterable[str]) -> FileResults[DeletedFile]:
         """Delete any number of files, in batches of 50; each item has its own ``status``."""
-        ids = _file_ids(file_ids)
+        ids = file_id_list(file_ids)
         if not isinstance(env, str) or not env.strip():
             raise InvalidRequestError("env must be a non-empty CloudBase environment id")
         out: list[DeletedFile] = []
@@ -655,14 +660,15 @@ class Storage(Namespace):
         consume: Callable[[Any, RequestSummary], Awaitable[Any]],
     ) -> Any:
         """A fresh link for *file_id*, then GET it and hand the answer to *consume*; retried."""
-        ids = _file_ids([file_id])
+        ids = file_id_list([file_id])
         check_max_age(max_age)
+        check_timeout(timeout)
         method = BatchDownloadFile(env, [FileRequest(ids[0], max_age)])
-        engine = self._engine()
+        engine = engine_of(self._send)
         limit = engine.timeout if timeout is None else timeout
 
         async def attempt(_: int) -> Any:
-            links: list[FileLink] = await self._link(method)
+            links: list[FileLink] = await self.request_link(method)
             (link,) = _in_order(ids, links, _missing_link)
             try:
                 FileResults((link,)).raise_for_failures()
@@ -679,7 +685,7 @@ class Storage(Namespace):
                 except ResponseTooLarge as exc:
                     raise _Stop(ResponseTooLarge(exc.limit, request=summary, status=answer.status)) from None
 
-        return await self._two_steps("cos/download", attempt)
+        return await self.two_step_transfer("cos/download", attempt)
 
     async def download(
         self,
@@ -750,11 +756,12 @@ class Storage(Namespace):
         transient failures); the file's GET is made once and not replayed: a failure raises."""
         if max_size is not None:
             _check_size(max_size)
-        ids = _file_ids([file_id])
+        ids = file_id_list([file_id])
         check_max_age(max_age)
+        check_timeout(timeout)
         links = await self.download_urls(env, ids, max_age=max_age)
         link = links.raise_for_failures()[0]
-        engine = self._engine()
+        engine = engine_of(self._send)
         limit = engine.timeout if timeout is None else timeout
         url = link.download_url
         summary = foreign_summary("GET", url)
@@ -773,7 +780,8 @@ class Storage(Namespace):
                 yield chunk
 
 
-def _size(source: bytes | Path) -> int:
+def source_size(source: bytes | Path) -> int:
+    """The size of a checked upload source (bytes or a file path)."""
     return len(source) if isinstance(source, bytes) else source.stat().st_size
 
 
@@ -784,6 +792,15 @@ def _dest(dest: str | os.PathLike[str]) -> Path:
     if not target.parent.is_dir():
         raise InvalidRequestError(f"no such directory: {target.parent}")
     return target
+
+
+def check_timeout(value: object) -> float | None:
+    """*value* as a transfer's timeout: None (the client's) or a positive number of seconds."""
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e9
+    ):
+        raise InvalidRequestError("timeout must be None or a positive number of seconds")
+    return value
 
 
 def _check_size(value: object) -> None:

@@ -15,8 +15,9 @@ It answers ``success`` as soon as the push is recorded: your hooks run in the ba
 making WeChat wait past its deadline, and a hook that fails loses nothing that was stored. An
 authorization whose ``query_auth`` does not finish within *query_auth_budget* seconds keeps
 running after the answer; one that fails reaches ``on_failure`` with everything needed to try
-again (the code and when it expires). A forged push (bad signature, foreign appid, a DTD) or a
-stale one (timestamp more than *max_age* seconds away) is refused with 403 and stores nothing; a
+again (the code and when it expires). A forged push (bad signature, foreign appid, a DTD in the
+envelope or in the decrypted message) or a stale one (timestamp more than *max_age* seconds away)
+is refused with 403 and stores nothing; a
 push seen before (WeChat resends when an answer is late) is answered ``success`` again and not
 processed twice.
 
@@ -37,7 +38,7 @@ import attrs
 from aiohttp import web
 
 from wxtcb.authorization import AuthorizationInfo
-from wxtcb.errors import InvalidSignatureError, WxTcbError
+from wxtcb.errors import InvalidRequestError, InvalidSignatureError, WxTcbError
 from wxtcb.push import PushCrypto, parse_push, record_ticket
 from wxtcb.tokens.component import ComponentTokenProvider
 
@@ -118,7 +119,10 @@ class AuthorizationEvents:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if crypto.appid != platform.component.appid:
-            raise ValueError("crypto and platform belong to different component appids")
+            raise InvalidRequestError("crypto and platform belong to different component appids")
+        for name, value in (("query_auth_budget", query_auth_budget), ("max_age", max_age)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise InvalidRequestError(f"{name} must be a positive number of seconds")
         self.platform = platform
         self.crypto = crypto
         self._hooks: dict[str, Hook | None] = {

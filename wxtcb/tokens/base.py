@@ -117,6 +117,7 @@ class CachingTokenProvider(abc.ABC):
         appid: The appid the token belongs to (non-empty).
         store: The `TokenStore` the token is cached in (a private `MemoryTokenStore` unless one was given).
         margin: Seconds before expiry at which the token is refreshed.
+        clock: The provider's clock, seconds since the epoch (``time.time`` unless one was given).
     """
 
     kind: str = ""
@@ -136,7 +137,9 @@ class CachingTokenProvider(abc.ABC):
         self.appid = appid
         self.store: TokenStore = store if store is not None else MemoryTokenStore(clock=clock)
         self.margin = margin
-        self._clock = clock
+        # Token lifetimes and credential times are read from it: code that records a credential
+        # beside the provider (`wxtcb.Platform`) uses it too.
+        self.clock = clock
         self._inflight: asyncio.Task[str] | None = None
         self._ahead_not_before = 0.0
         #: This process's copy of the cached token: the hot path reads it without touching the store.
@@ -157,7 +160,7 @@ class CachingTokenProvider(abc.ABC):
     async def _fetch(self, ctx: TokenContext) -> tuple[str, int]:
         """Fetch a new token from WeChat: ``(value, expires_in)``."""
 
-    async def _credential(self) -> object:
+    async def current_credential(self) -> object:
         """The durable credential a fetch pays with (none here): a fetch held for a bad one is
         sent again as soon as it changes."""
         return None
@@ -169,7 +172,7 @@ class CachingTokenProvider(abc.ABC):
         """This process's copy of the token when it is valid beyond the margin, else None (then
         await `token`, which refreshes). No I/O, no await: the pipeline's hot path."""
         local = self._local
-        if local is not None and local.expires_at - self._clock() > self.margin:
+        if local is not None and local.expires_at - self.clock() > self.margin:
             return local.value
         return None
 
@@ -177,19 +180,19 @@ class CachingTokenProvider(abc.ABC):
         # Hot path: this process's copy, no lock, no store round trip.
         local = self._local
         if local is not None:
-            left = local.expires_at - self._clock()
+            left = local.expires_at - self.clock()
             if left > self.margin:
                 return local.value
             if left > MIN_VALIDITY:
                 self._refresh_ahead(ctx)
                 return local.value
-            if self._clock() - self._local_since < REFETCH_FLOOR:
+            if self.clock() - self._local_since < REFETCH_FLOOR:
                 return local.value  # WeChat said it lives shorter than that: it will say if it died
         return await self._single_flight(ctx)
 
     def _keep(self, cached: CachedToken) -> str:
         self._local = cached
-        self._local_since = self._clock()
+        self._local_since = self.clock()
         return cached.value
 
     async def invalidate(self, token: str) -> None:
@@ -200,7 +203,7 @@ class CachingTokenProvider(abc.ABC):
             await self.store.delete_token(self.cache_key, token)
 
     def _refresh_ahead(self, ctx: TokenContext) -> None:
-        if self._clock() < self._ahead_not_before or self._running_task() is not None:
+        if self.clock() < self._ahead_not_before or self._running_task() is not None:
             return
 
         before = self._local.value if self._local is not None else None
@@ -210,12 +213,12 @@ class CachingTokenProvider(abc.ABC):
                 value = await self._single_flight(ctx, wait_for_others=False)
             except WxTcbError:
                 # The cached token is still valid; callers keep using it. Try again later.
-                self._ahead_not_before = self._clock() + AHEAD_BACKOFF
+                self._ahead_not_before = self.clock() + AHEAD_BACKOFF
                 return
             if value == before:
                 # WeChat handed the same token back (stable_token rotates only in its own last
                 # minutes): asking again on every call would only churn. Ask again later.
-                self._ahead_not_before = self._clock() + AHEAD_BACKOFF
+                self._ahead_not_before = self.clock() + AHEAD_BACKOFF
 
         ctx.spawn(refresh())
 
@@ -255,7 +258,7 @@ class CachingTokenProvider(abc.ABC):
     def _usable(self, cached: CachedToken | None, *, within_margin: bool) -> bool:
         if cached is None:
             return False
-        left = cached.expires_at - self._clock()
+        left = cached.expires_at - self.clock()
         return left > (MIN_VALIDITY if within_margin else self.margin)
 
     async def _refresh(self, ctx: TokenContext, wait_for_others: bool) -> str:
@@ -300,11 +303,11 @@ class CachingTokenProvider(abc.ABC):
         if self._usable(cached, within_margin=False):
             assert cached is not None
             return self._keep(cached)  # someone refreshed while we waited for the lease
-        credential = await self._credential()
+        credential = await self.current_credential()
         hold = self._hold
         if hold is not None:
             error, until, held_credential = hold
-            if self._clock() < until and credential == held_credential:
+            if self.clock() < until and credential == held_credential:
                 raise copy.copy(error)  # WeChat would refuse it again: do not ask
             self._hold = None
         started = time.perf_counter()
@@ -318,18 +321,22 @@ class CachingTokenProvider(abc.ABC):
         except WxTcbError as exc:
             _observer_fetch(ctx, self, time.perf_counter() - started, None, exc)
             if holds_fetches(exc):
-                self._hold = (exc, self._clock() + CREDENTIAL_HOLD, credential)
+                self._hold = (exc, self.clock() + CREDENTIAL_HOLD, credential)
             raise
         _observer_fetch(ctx, self, time.perf_counter() - started, expires_in, None)
-        issued = self._clock()
+        issued = self.clock()
         lifetime = min(expires_in, MAX_LIFETIME)
         kept = await self.store.put_token(
             self.cache_key, CachedToken(value, expires_at=issued + lifetime, issued_at=issued)
         )
         return self._keep(kept)
 
-    def _release_hold(self) -> None:
-        """Forget a held credential error: a new credential was just recorded here."""
+    def release_hold(self) -> None:
+        """Forget a held credential error: a new credential was just recorded.
+
+        Code that writes a credential to the store itself (`wxtcb.Platform.resync_authorizers`)
+        calls it, so the next fetch pays with the new credential at once instead of waiting out
+        `CREDENTIAL_HOLD`."""
         self._hold = None
 
 

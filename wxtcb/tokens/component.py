@@ -96,13 +96,13 @@ class ComponentTokenProvider(CachingTokenProvider):
         newer ticket.
         """
         _non_empty("ticket", ticket)
-        stamp = self._clock() if create_time is None else float(create_time)
+        stamp = self.clock() if create_time is None else float(create_time)
         kept = await self.store.put_credential(self.ticket_key, Credential(ticket, stamp))
         if kept.value == ticket:
-            self._release_hold()
+            self.release_hold()
         return kept.value == ticket
 
-    async def _credential(self) -> object:
+    async def current_credential(self) -> object:
         return await _stored_value(self.store, self.ticket_key, self._seed_ticket)
 
     async def ticket(self) -> str:
@@ -170,7 +170,7 @@ class AuthorizerTokenProvider(CachingTokenProvider):
             _non_empty("authorizer_appid", authorizer_appid),
             store=store if store is not None else component.store,
             margin=margin,
-            clock=clock if clock is not None else component._clock,
+            clock=clock if clock is not None else component.clock,
         )
         self.component = component
         self._seed = None if refresh_token is None else _non_empty("refresh_token", refresh_token)
@@ -202,10 +202,10 @@ class AuthorizerTokenProvider(CachingTokenProvider):
         by this host's clock (newer wins); rotations by a refresh are compare-and-set instead.
         """
         kept = await self.store.put_credential(
-            self.refresh_key, Credential(_non_empty("refresh_token", refresh_token), self._clock())
+            self.refresh_key, Credential(_non_empty("refresh_token", refresh_token), self.clock())
         )
         if kept.value == refresh_token:
-            self._release_hold()
+            self.release_hold()
         return kept.value == refresh_token
 
     async def forget(self) -> None:
@@ -220,12 +220,12 @@ class AuthorizerTokenProvider(CachingTokenProvider):
         if cached is not None:
             await self.store.delete_token(self.cache_key, cached.value)
 
-    async def _credential(self) -> object:
+    async def current_credential(self) -> object:
         # A fetch held after 61023 goes out again as soon as another refresh token is stored
         # (for example the hook's copy, put back with set_refresh_token on any instance); one
         # held because the component's ticket was refused, as soon as a new ticket is stored.
         refresh = await _stored_value(self.store, self.refresh_key, self._seed)
-        return refresh, await self.component._credential()
+        return refresh, await self.component.current_credential()
 
     async def _fetch(self, ctx: TokenContext) -> tuple[str, int]:
         used = await self.refresh_token()
@@ -325,7 +325,7 @@ class AuthorizerTokenProvider(CachingTokenProvider):
         return await self._write_refresh_once(used, new)
 
     async def _write_refresh_once(self, used: str, new: str) -> Credential:
-        credential = Credential(new, self._clock())
+        credential = Credential(new, self.clock())
         replace = getattr(self.store, "replace_credential", None)
         if replace is None:  # a store written before replace_credential: the clock decides
             return await self.store.put_credential(self.refresh_key, credential)
