@@ -100,10 +100,12 @@ Document: TypeAlias = dict[str, object]
 class DocDBError(Exception):
     """A statement WeChat would refuse; `answer` is the wire answer to send back."""
 
-    def __init__(self, errcode: int, errmsg: str) -> None:
+    def __init__(self, errcode: int, errmsg: str, *, collection: str | None = None) -> None:
         super().__init__(f"{errcode}: {errmsg}")
         self.errcode = errcode
         self.errmsg = errmsg
+        #: The collection that does not exist (`COLLECTION_NOT_EXISTS`), for a helpful message.
+        self.collection = collection
 
     def answer(self) -> dict[str, object]:
         """The wire answer: ``{"errcode": ..., "errmsg": ...}``."""
@@ -1184,7 +1186,7 @@ class DocumentDatabase:
     def _collection(self, env: str, name: str) -> dict[str, Document]:
         collections = self._env(env)
         if _required(name, "collection_name") not in collections:
-            raise DocDBError(COLLECTION_NOT_EXISTS, "database collection not exists")
+            raise DocDBError(COLLECTION_NOT_EXISTS, "database collection not exists", collection=name)
         return collections[name]
 
     def _parse(self, env: str, statement: object) -> ParsedStatement:
