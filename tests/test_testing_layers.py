@@ -36,7 +36,14 @@ def imported(path: Path) -> set[str]:
 def test_the_parts_are_found() -> None:
     """The check below looks at every part (a new file is checked without being listed)."""
     names = {p.relative_to(PACKAGE).as_posix() for p in PARTS}
-    assert {"base.py", "tokens.py", "cloudbase.py", "batch.py", "docdb/__init__.py", "docdb/statement.py"} <= names
+    assert {
+        "base.py",
+        "tokens.py",
+        "cloudbase.py",
+        "batch.py",
+        "docdb/__init__.py",
+        "docdb/statement.py",
+    } <= names
 
 
 @pytest.mark.parametrize("path", PARTS, ids=lambda p: p.relative_to(PACKAGE).as_posix())
