@@ -171,19 +171,16 @@ class Emulator(EmulatorBase):
     - ``authorizers`` ``{"component_appid": …, "authorizers": [[appid, refresh_token], …]}``:
       `add_authorizer` for each.
 
+    It starts empty: no collection, no cloud function, no message-push configuration (so a test
+    starts from a state it knows); `seed_demo` adds what ``wxtcb emulator`` serves.
+
+    Its clock, the apps, platforms and merchants it knows and the tokens it issued are
+    `wxtcb.testing.base.EmulatorBase`'s (``url``, ``calls``, ``apps``, ``configs``, `now`,
+    `advance`, …), the state every emulated domain shares.
+
     Attributes:
-        url: The base URL once started (``http://127.0.0.1:<port>``); ``""`` before.
         app: The aiohttp application (serve it yourself if you need another runner).
-        calls: Requests per WeChat path (``"tcb/getcallbackconfig"``), counted before faults.
         injected: What `chaos` injected, by ``"<kind>:<errcode or status>"``.
-        apps: Known apps: appid to AppSecret.
-        components: Known third-party platforms: appid to secret.
-        tickets: Each platform's current ``component_verify_ticket`` and its expiry.
-        authorizers: Known merchants by appid (their platform and refresh tokens).
-        configs: Each app's message-push configuration, as ``getcallbackconfig`` answers it.
-        token_ttl: ``expires_in`` of issued tokens.
-        grace: How long a replaced token stays valid.
-        rotate_refresh_tokens: Whether every authorizer token fetch rotates the refresh token.
 
     Args:
         token_ttl: ``expires_in`` of issued tokens, in seconds.
