@@ -8,6 +8,11 @@ check, refresh-token rotation when switched on, 61023 for an unknown refresh tok
 injected per endpoint, and every endpoint counts its calls.
 
 Run it in your tests (``async with Emulator() as emu``) or from a shell (``wxtcb emulator``).
+
+How it is built: each domain's endpoints live in a part (`wxtcb.testing.tokens`,
+`message_push`, `cloudbase`, `storage`, `authorization`, `cloudrun`, `batch`) that stands on
+`wxtcb.testing.base`; `Emulator` extends `wxtcb.testing.base.EmulatorBase` with the server, the
+faults and the user-facing helpers, and imports the parts. Nothing imports this module back.
 """
 
 from __future__ import annotations
