@@ -125,7 +125,9 @@ class Client:
     #: CloudBase environments: `wxtcb.environments.Environments`.
     envs: namespace[Environments] = namespace("wxtcb.environments:Environments")
     #: Customer-service messages (a bot's active replies): `wxtcb.cloudrun.CustomerService`.
-    customer_service: namespace[CustomerService] = namespace("wxtcb.cloudrun.customer_service:CustomerService")
+    customer_service: namespace[CustomerService] = namespace(
+        "wxtcb.cloudrun.customer_service:CustomerService"
+    )
     #: Cloud functions: `wxtcb.functions.Functions`.
     functions: namespace[Functions] = namespace("wxtcb.functions:Functions")
     #: The database: `wxtcb.database.Database`.

@@ -1,5 +1,7 @@
 """Quickstart: read and change the message-push configuration of your own mini program."""
 
+import asyncio
+
 import wxtcb
 
 
@@ -21,3 +23,19 @@ async def main(
             )
         )
         return await client.get_callback_config()
+
+
+async def try_it() -> None:
+    """Run main() against a local emulator: no WeChat account needed."""
+    from wxtcb.testing import DEMO_APPID, DEMO_SECRET, Emulator
+
+    async with Emulator() as emulator:
+        emulator.seed_demo()  # a new Emulator() is empty; this is the data `wxtcb emulator` serves
+        config = await main(DEMO_APPID, DEMO_SECRET, base_url=emulator.url)
+        print(config.container_config)
+
+
+if __name__ == "__main__":
+    # `python quickstart.py` runs against the emulator, never your app: main() changes the push
+    # configuration, and an example's values are not what your app should receive.
+    asyncio.run(try_it())

@@ -44,18 +44,6 @@ def _print(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=_json_default))
 
 
-#: With --emulator, something to show: a function that echoes its event, and three todos.
-_DEMO_DOCUMENTS = [
-    {"_id": "todo-1", "title": "write the report", "done": False},
-    {"_id": "todo-2", "title": "review the pull request", "done": True},
-    {"_id": "todo-3", "title": "book the train", "done": False},
-]
-
-
-def _echo(event: Any) -> Any:
-    return {"event": event}
-
-
 async def _invoke(args: argparse.Namespace) -> None:
     try:
         data = None if args.data is None else json.loads(args.data)
@@ -63,7 +51,8 @@ async def _invoke(args: argparse.Namespace) -> None:
         raise UsageError(f"--data is not valid JSON: {exc}") from None
 
     def seed(emulator: Any, _appid: str) -> None:
-        emulator.add_function(args.name, _echo)
+        # The demo data, with the demo function under the name asked for: it echoes its payload.
+        emulator.seed_demo(args.env, function=args.name)
 
     async with client(args, seed=seed) as c:
         _print(await c.functions.invoke(args.env, args.name, data))
@@ -71,7 +60,7 @@ async def _invoke(args: argparse.Namespace) -> None:
 
 async def _query(args: argparse.Namespace) -> None:
     def seed(emulator: Any, _appid: str) -> None:
-        emulator.seed_collection(args.env, "todos", _DEMO_DOCUMENTS)
+        emulator.seed_demo(args.env)
 
     async with client(args, seed=seed) as c:
         page = await c.database.query(args.env, args.statement)

@@ -125,7 +125,7 @@ def provider(args: argparse.Namespace) -> TokenProvider:
 
 
 #: Called with the embedded emulator and the appid acting on it, before the command runs:
-#: a subcommand seeds what it wants to show.
+#: a subcommand seeds what it wants to show, with `wxtcb.testing.Emulator.seed_demo`.
 Seed = Callable[[object, str], None]
 
 

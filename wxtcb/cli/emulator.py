@@ -18,6 +18,11 @@ def register(sub: Any, creds: Parser) -> None:
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--port", type=int, default=0, help="0 picks a free port")
     emu.add_argument("--rotate-refresh-tokens", action="store_true")
+    emu.add_argument(
+        "--empty",
+        action="store_true",
+        help="start with no data, as wxtcb.testing.Emulator() does (default: the demo data of seed_demo())",
+    )
     emu.set_defaults(run=_serve)
 
 
@@ -25,6 +30,8 @@ async def _serve(args: argparse.Namespace) -> None:
     from wxtcb import testing
 
     emulator = testing.Emulator(rotate_refresh_tokens=args.rotate_refresh_tokens)
+    if not args.empty:
+        emulator.seed_demo()
     try:
         url = await emulator.start(args.host, args.port)
     except OSError as exc:  # the port is taken, the host is not ours, …
@@ -36,6 +43,15 @@ async def _serve(args: argparse.Namespace) -> None:
         f"demo app: {testing.DEMO_APPID} (secret: wxtcb.testing.DEMO_SECRET); Ctrl-C stops",
         flush=True,
     )
+    # Said every time: a Python Emulator() starts empty, and code tried here must not be surprised.
+    if args.empty:
+        print("data: none (--empty), as wxtcb.testing.Emulator() starts", flush=True)
+    else:
+        print(
+            f"data: emulator.seed_demo(): collection todos in env {testing.DEMO_ENV}, function hello, "
+            "the callback configuration; --empty starts with none, as wxtcb.testing.Emulator() does",
+            flush=True,
+        )
     try:
         await asyncio.Event().wait()
     finally:

@@ -47,38 +47,9 @@ def _read_config(path: str) -> SetCallbackConfig:
     return SetCallbackConfig(function_config=config.function_config, container_config=config.container_config)
 
 
-#: With --emulator, something to show: the configuration WeChat's page uses as its sample.
-_SAMPLE: dict[str, Any] = {
-    "function_config": {
-        "enable": True,
-        "callbacks": [
-            {
-                "msgType": "event",
-                "event": "user_enter_tempsession",
-                "env": "test-env-6gni9ity244a6ea3",
-                "functionName": "callback",
-                "enable": False,
-            },
-            {
-                "msgType": "image",
-                "event": "",
-                "env": "test-env-6gni9ity244a6ea3",
-                "functionName": "callback",
-                "enable": True,
-            },
-        ],
-    },
-    "container_config": {
-        "enable": True,
-        "qbase_env": "test-env-6gni9ity244a6ea3",
-        "qbase_container_path": "/container-echo",
-        "text_mode": 1,
-    },
-}
-
-
 def _seed(emulator: Any, appid: str) -> None:
-    emulator.configs[appid] = _SAMPLE
+    # The demo data: the configuration is the sample of WeChat's getCallBackConfig page.
+    emulator.seed_demo(appid=appid)
 
 
 def _dump(config: CallbackConfig) -> str:

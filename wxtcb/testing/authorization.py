@@ -14,9 +14,27 @@ from typing import Any
 import attrs
 
 from wxtcb.methods import TokenKind
-from wxtcb.testing.emulator import Call, Emulator, _error, route
+from wxtcb.testing.base import (
+    DEMO_COMPONENT_APPID,
+    DEMO_ENCODING_AES_KEY,
+    DEMO_PUSH_TOKEN,
+    Call,
+    EmulatorBase,
+    error,
+    route,
+)
 
-__all__ = ["AuthorizationState", "Grant"]
+__all__ = [
+    "AUTH_CODE_TTL",
+    "PRE_AUTH_TTL",
+    "AuthorizationState",
+    "Grant",
+    "authorize",
+    "event_push",
+    "send_push",
+    "ticket_push",
+    "unauthorize",
+]
 
 #: How long WeChat's codes live (pre-auth: 1800 s per the current page; authorization: 3600 s).
 PRE_AUTH_TTL = 1800
@@ -44,10 +62,114 @@ class AuthorizationState:
     auth_time: dict[str, int] = attrs.Factory(dict)
 
 
-def _component(emulator: Emulator, call: Call) -> str | dict[str, Any]:
+def event_push(
+    emulator: EmulatorBase,
+    fields: dict[str, str | int],
+    component_appid: str = DEMO_COMPONENT_APPID,
+    *,
+    token: str = DEMO_PUSH_TOKEN,
+    encoding_aes_key: str = DEMO_ENCODING_AES_KEY,
+    create_time: int | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """Encrypt an authorization event as WeChat pushes it: ``(body, query)`` (needs cryptography).
+
+    *fields* are the event's XML elements besides ``AppId`` and ``CreateTime``.
+    """
+    from wxtcb.push import PushCrypto
+
+    created = int(emulator.now()) if create_time is None else create_time
+    inner = "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items())
+    head = f"<AppId><![CDATA[{component_appid}]]></AppId><CreateTime>{created}</CreateTime>"
+    xml = f"<xml>{head}{inner}</xml>"
+    crypto = PushCrypto(token=token, encoding_aes_key=encoding_aes_key, appid=component_appid)
+    return crypto.encrypt(xml, timestamp=str(created))
+
+
+def ticket_push(
+    emulator: EmulatorBase,
+    component_appid: str = DEMO_COMPONENT_APPID,
+    *,
+    token: str = DEMO_PUSH_TOKEN,
+    encoding_aes_key: str = DEMO_ENCODING_AES_KEY,
+    create_time: int | None = None,
+) -> tuple[bytes, dict[str, str], str]:
+    """Issue a fresh ticket and encrypt it as WeChat pushes it: ``(body, query, ticket)``."""
+    ticket = emulator.issue_ticket(component_appid)
+    fields: dict[str, str | int] = {"InfoType": "component_verify_ticket", "ComponentVerifyTicket": ticket}
+    created = int(emulator.now()) if create_time is None else create_time
+    body, params = event_push(
+        emulator, fields, component_appid, token=token, encoding_aes_key=encoding_aes_key, create_time=created
+    )
+    return body, params, ticket
+
+
+async def send_push(url: str, body: bytes, params: dict[str, str]) -> tuple[int, str]:
+    """POST an encrypted push to *url* (a platform's event URL): ``(status, answer text)``."""
+    import aiohttp
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, params=params, data=body) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def authorize(
+    emulator: EmulatorBase,
+    authorizer_appid: str,
+    *,
+    component_appid: str = DEMO_COMPONENT_APPID,
+    func_info: tuple[int, ...] = (18, 49),
+    event_url: str | None = None,
+    update: bool = False,
+) -> str:
+    """A merchant's admin authorizes the platform (see `wxtcb.testing.Emulator.authorize`)."""
+    state = emulator.state(AuthorizationState)
+    if not update or authorizer_appid not in emulator.authorizers:
+        # A new authorization invalidates the previous refresh token (WeChat's page says so).
+        refresh_token = "refreshtoken@@@" + secrets.token_urlsafe(24)
+        emulator.add_authorizer(component_appid, authorizer_appid, refresh_token)
+        state.auth_time[authorizer_appid] = int(emulator.now())
+    state.func_info[authorizer_appid] = tuple(func_info)
+    code = "queryauthcode@@@" + secrets.token_urlsafe(24)
+    expires = emulator.now() + AUTH_CODE_TTL
+    state.grants[code] = Grant(component_appid, authorizer_appid, expires, tuple(func_info))
+    if event_url is not None:
+        body, params = event_push(
+            emulator,
+            {
+                "InfoType": "updateauthorized" if update else "authorized",
+                "AuthorizerAppid": authorizer_appid,
+                "AuthorizationCode": code,
+                "AuthorizationCodeExpiredTime": int(emulator.now()) + AUTH_CODE_TTL,
+                "PreAuthCode": "preauthcode@@@emulated",
+            },
+            component_appid,
+        )
+        await send_push(event_url, body, params)
+    return code
+
+
+async def unauthorize(
+    emulator: EmulatorBase,
+    authorizer_appid: str,
+    *,
+    component_appid: str = DEMO_COMPONENT_APPID,
+    event_url: str | None = None,
+) -> None:
+    """A merchant revokes the platform (see `wxtcb.testing.Emulator.unauthorize`)."""
+    emulator.authorizers.pop(authorizer_appid, None)
+    if event_url is not None:
+        body, params = event_push(
+            emulator, {"InfoType": "unauthorized", "AuthorizerAppid": authorizer_appid}, component_appid
+        )
+        await send_push(event_url, body, params)
+
+
+def _component(emulator: EmulatorBase, call: Call) -> str | dict[str, Any]:
     assert call.issued is not None
     if call.data.get("component_appid") != call.issued.appid:
-        return _error(61011, "invalid component")
+        return error(61011, "invalid component")
     return call.issued.appid
 
 
@@ -56,7 +178,7 @@ def _func_info(ids: tuple[int, ...]) -> list[dict[str, Any]]:
 
 
 @route("cgi-bin/component/api_create_preauthcode", TokenKind.COMPONENT)
-def _create_preauthcode(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _create_preauthcode(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     component = _component(emulator, call)
     if isinstance(component, dict):
         return component
@@ -66,16 +188,16 @@ def _create_preauthcode(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("cgi-bin/component/api_query_auth", TokenKind.COMPONENT)
-def _query_auth(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _query_auth(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     component = _component(emulator, call)
     if isinstance(component, dict):
         return component
     state = emulator.state(AuthorizationState)
     grant = state.grants.pop(str(call.data.get("authorization_code", "")), None)
     if grant is None or grant.component_appid != component or grant.expires_at <= emulator.now():
-        return _error(61010, "code is expired or invalid")
+        return error(61010, "code is expired or invalid")
     authorizer = emulator.authorizers[grant.authorizer_appid]
-    token, ttl = emulator._rotate("authorizer", grant.authorizer_appid)
+    token, ttl = emulator.rotate_token("authorizer", grant.authorizer_appid)
     return {
         "authorization_info": {
             "authorizer_appid": grant.authorizer_appid,
@@ -88,15 +210,15 @@ def _query_auth(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("cgi-bin/component/api_get_authorizer_list", TokenKind.COMPONENT)
-def _authorizer_list(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _authorizer_list(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     component = _component(emulator, call)
     if isinstance(component, dict):
         return component
     offset, count = call.data.get("offset"), call.data.get("count")
     if not isinstance(offset, int) or not isinstance(count, int) or offset < 0 or count < 1:
-        return _error(40097, "invalid args")
+        return error(40097, "invalid args")
     if count > 500:
-        return _error(40170, "args count exceed count limit")
+        return error(40170, "args count exceed count limit")
     state = emulator.state(AuthorizationState)
     mine = sorted(a for a, auth in emulator.authorizers.items() if auth.component_appid == component)
     return {
@@ -113,14 +235,14 @@ def _authorizer_list(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("cgi-bin/component/api_get_authorizer_info", TokenKind.COMPONENT)
-def _authorizer_info(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _authorizer_info(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     component = _component(emulator, call)
     if isinstance(component, dict):
         return component
     appid = call.data.get("authorizer_appid")
     authorizer = emulator.authorizers.get(str(appid))
     if authorizer is None or authorizer.component_appid != component:
-        return _error(61003, "component is not authorized by this account")
+        return error(61003, "component is not authorized by this account")
     return {
         "authorizer_info": {
             "nick_name": f"emulated {appid}",

@@ -31,10 +31,11 @@ import attrs
 from aiohttp import web
 
 from wxtcb.methods import TokenKind
-from wxtcb.testing import cloudbase as _cloudbase
-from wxtcb.testing import storage as _storage
+from wxtcb.testing.base import Call, EmulatorBase, error, http_route, route, routes
+from wxtcb.testing.cloudbase import CloudBase
+from wxtcb.testing.cloudbase import failed as refused
 from wxtcb.testing.docdb import DocDBError
-from wxtcb.testing.emulator import Call, Emulator, _error, http_route, route
+from wxtcb.testing.storage import cos_error
 
 __all__ = ["BatchState"]
 
@@ -72,7 +73,7 @@ class BatchState:
     secret: bytes = attrs.field(factory=lambda: secrets.token_bytes(16))
 
 
-def _state(emulator: Emulator) -> BatchState:
+def _state(emulator: EmulatorBase) -> BatchState:
     return emulator.state(BatchState)
 
 
@@ -81,15 +82,15 @@ def _component(call: Call) -> str:
     return call.issued.appid
 
 
-def _stamp(emulator: Emulator) -> str:
+def _stamp(emulator: EmulatorBase) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(emulator.now()))
 
 
-def _my_envs(emulator: Emulator, call: Call) -> list[dict[str, Any]]:
+def _my_envs(emulator: EmulatorBase, call: Call) -> list[dict[str, Any]]:
     return _state(emulator).envs.setdefault(_component(call), [])
 
 
-def _known(emulator: Emulator, call: Call, env: object) -> bool:
+def _known(emulator: EmulatorBase, call: Call, env: object) -> bool:
     return isinstance(env, str) and any(e["env"] == env for e in _my_envs(emulator, call))
 
 
@@ -97,12 +98,12 @@ def _known(emulator: Emulator, call: Call, env: object) -> bool:
 
 
 @route("componenttcb/createenv", TokenKind.COMPONENT)
-def _create_env(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _create_env(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     alias = call.data.get("alias")
     if not isinstance(alias, str) or not alias:
-        return _error(_MISSING, "missing parameter: alias")
+        return error(_MISSING, "missing parameter: alias")
     if not alias[0].isascii() or not alias[0].islower() or not all(c.isalnum() or c == "-" for c in alias):
-        return _error(_INVALID, "invalid args: alias")
+        return error(_INVALID, "invalid args: alias")
     state = _state(emulator)
     env = f"{alias}-{secrets.token_hex(8)}"
     now = _stamp(emulator)
@@ -125,7 +126,7 @@ def _create_env(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("componenttcb/describeenvs", TokenKind.COMPONENT)
-def _describe_envs(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _describe_envs(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     rows = []
     for env in _my_envs(emulator, call):
         if env["status"] != "NORMAL":
@@ -138,10 +139,10 @@ def _describe_envs(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("componenttcb/batchgetenvid", TokenKind.COMPONENT)
-def _batch_get_env_id(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _batch_get_env_id(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     appids = call.data.get("appids")
     if not isinstance(appids, list) or not appids:
-        return _error(_MISSING, "missing parameter: appids")
+        return error(_MISSING, "missing parameter: appids")
     relations = _state(emulator).relations
     data, errors = [], []
     for appid in appids:
@@ -153,17 +154,17 @@ def _batch_get_env_id(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("componenttcb/batchshareenv", TokenKind.COMPONENT)
-def _batch_share_env(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _batch_share_env(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     items = call.data.get("data")
     if not isinstance(items, list) or not items:
-        return _error(_MISSING, "missing parameter: data")
+        return error(_MISSING, "missing parameter: data")
     state = _state(emulator)
     errors, links = [], []
     for item in items:
         env = item.get("env") if isinstance(item, dict) else None
         appids = item.get("appids") if isinstance(item, dict) else None
         if not isinstance(env, str) or not isinstance(appids, list) or not appids:
-            return _error(_INVALID, "invalid args: data")
+            return error(_INVALID, "invalid args: data")
         for appid in appids:
             if not _known(emulator, call, env):
                 errors.append({"env": env, "appid": appid, "errmsg": "env not found"})
@@ -175,7 +176,7 @@ def _batch_share_env(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @http_route("_batch/confirm/")
-async def _confirm_share(emulator: Emulator, request: web.Request) -> web.StreamResponse:
+async def _confirm_share(emulator: EmulatorBase, request: web.Request) -> web.StreamResponse:
     ticket = request.match_info["path"].strip("/")[len("_batch/confirm/") :]
     share = _state(emulator).pending.pop(ticket, None)
     if share is None or request.method != "GET":
@@ -187,8 +188,8 @@ async def _confirm_share(emulator: Emulator, request: web.Request) -> web.Stream
 # --- database ---------------------------------------------------------------------------------
 
 
-def _db(emulator: Emulator) -> _cloudbase.CloudBase:
-    return emulator.state(_cloudbase.CloudBase)
+def _db(emulator: EmulatorBase) -> CloudBase:
+    return emulator.state(CloudBase)
 
 
 def _lower_pager(answer: dict[str, Any]) -> dict[str, Any]:
@@ -199,28 +200,28 @@ def _lower_pager(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 @route("componenttcb/dbrecord", TokenKind.COMPONENT)
-def _db_record(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _db_record(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     action, env, statement = call.data.get("action"), call.data.get("env"), call.data.get("query")
     if not isinstance(env, str) or not env or not isinstance(statement, str) or not statement:
-        return _error(_MISSING, "missing parameter")
+        return error(_MISSING, "missing parameter")
     database = _db(emulator).database
     run = {"insert": database.add, "delete": database.delete, "update": database.update}.get(str(action))
     try:
         if action == "query":
             return _lower_pager(dict(database.query(env, statement)))
         if run is None:
-            return _error(_INVALID, "invalid args: action")
+            return error(_INVALID, "invalid args: action")
         return dict(run(env, statement))
     except DocDBError as exc:
-        return _error(exc.errcode, exc.errmsg)
+        return refused(exc)
 
 
 @route("componenttcb/dbcollection", TokenKind.COMPONENT)
-def _db_collection(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _db_collection(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     data, database = call.data, _db(emulator).database
     env, action = data.get("env"), data.get("action")
     if not isinstance(env, str) or not env:
-        return _error(_MISSING, "missing parameter: env")
+        return error(_MISSING, "missing parameter: env")
     try:
         if action == "get":
             answer = dict(database.collection_get(env, data.get("limit", 20), data.get("offset", 0)))
@@ -233,19 +234,17 @@ def _db_collection(emulator: Emulator, call: Call) -> dict[str, Any]:
         if action == "del":
             return dict(database.collection_delete(env, name))
     except DocDBError as exc:
-        return _error(exc.errcode, exc.errmsg)
-    return _error(_INVALID, "invalid args: action")
+        return refused(exc)
+    return error(_INVALID, "invalid args: action")
 
 
 def _common(path: str) -> Any:
     """The common-mode handler of *path* (registered by wxtcb.testing.cloudbase / storage)."""
-    from wxtcb.testing.emulator import _ROUTES
-
-    return _ROUTES[path].handler
+    return routes()[path].handler
 
 
 def _delegate(batch_path: str, common_path: str) -> None:
-    def handler(emulator: Emulator, call: Call) -> Any:
+    def handler(emulator: EmulatorBase, call: Call) -> Any:
         return _common(common_path)(emulator, call)
 
     route(batch_path, TokenKind.COMPONENT)(handler)
@@ -268,27 +267,27 @@ def _sign(state: BatchState, key: str) -> str:
 
 
 @route("componenttcb/createstaticstore", TokenKind.COMPONENT)
-def _create_static_store(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _create_static_store(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     env = call.data.get("env")
     if not isinstance(env, str) or not env:
-        return _error(_MISSING, "missing parameter: env")
+        return error(_MISSING, "missing parameter: env")
     if not _known(emulator, call, env):
-        return _error(_INVALID, "invalid args: unknown env")
+        return error(_INVALID, "invalid args: unknown env")
     state = _state(emulator)
     if env in state.static_stores:
-        return _error(_INVALID, "invalid args: static store already opened")
+        return error(_INVALID, "invalid args: static store already opened")
     state.static_stores.add(env)
     return {"errcode": 0, "errmsg": "ok"}
 
 
 @route("componenttcb/staticuploadfile", TokenKind.COMPONENT)
-def _static_upload_file(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _static_upload_file(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     env, filename = call.data.get("env"), call.data.get("filename")
     if not isinstance(env, str) or not env or not isinstance(filename, str) or not filename:
-        return _error(_MISSING, "missing parameter")
+        return error(_MISSING, "missing parameter")
     state = _state(emulator)
     if env not in state.static_stores:
-        return _error(_INVALID, "invalid args: static store not opened")
+        return error(_INVALID, "invalid args: static store not opened")
     token = secrets.token_urlsafe(32)
     state.static_links[(env, filename)] = token
     key = f"{env}/{filename}"
@@ -297,22 +296,22 @@ def _static_upload_file(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @http_route("_static/")
-async def _static(emulator: Emulator, request: web.Request) -> web.StreamResponse:
+async def _static(emulator: EmulatorBase, request: web.Request) -> web.StreamResponse:
     key = unquote(request.match_info["path"].strip("/")[len("_static/") :])
     env, _, filename = key.partition("/")
     state = _state(emulator)
     if request.method == "GET":
         found = state.static_files.get((env, filename))
         if found is None:
-            return _storage.cos_error(404, "NoSuchKey", "The specified key does not exist.")
+            return cos_error(404, "NoSuchKey", "The specified key does not exist.")
         return web.Response(body=found, content_type="application/octet-stream")
     if request.method != "PUT":
-        return _storage.cos_error(405, "MethodNotAllowed", "The specified method is not allowed")
+        return cos_error(405, "MethodNotAllowed", "The specified method is not allowed")
     if not hmac.compare_digest(request.query.get("sign", ""), _sign(state, key)):
-        return _storage.cos_error(403, "SignatureDoesNotMatch", "The signature you specified is invalid")
+        return cos_error(403, "SignatureDoesNotMatch", "The signature you specified is invalid")
     token = state.static_links.get((env, filename))
     if token is None or request.headers.get("x-cos-security-token") != token:
-        return _storage.cos_error(403, "AccessDenied", "The x-cos-security-token you specified is invalid")
+        return cos_error(403, "AccessDenied", "The x-cos-security-token you specified is invalid")
     state.static_files[(env, filename)] = await request.read()
     return web.Response(status=200, headers={"ETag": f'"{secrets.token_hex(16)}"'})
 
@@ -321,10 +320,10 @@ async def _static(emulator: Emulator, request: web.Request) -> web.StreamRespons
 
 
 @route("componenttcb/createcloudbaserunenv", TokenKind.COMPONENT)
-def _create_run_env(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _create_run_env(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     alias = call.data.get("alias") or "run"
     if not isinstance(alias, str):
-        return _error(_INVALID, "invalid args: alias")
+        return error(_INVALID, "invalid args: alias")
     env_id = f"{alias}-{secrets.token_hex(8)}"
     now = _stamp(emulator)
     _state(emulator).run_envs.setdefault(_component(call), []).append(
@@ -343,7 +342,7 @@ def _create_run_env(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("componenttcb/describecloudbaserunenvs", TokenKind.COMPONENT)
-def _describe_run_envs(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _describe_run_envs(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     return {
         "errcode": 0,
         "errmsg": "ok",
@@ -352,17 +351,17 @@ def _describe_run_envs(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("componenttcb/batchuploadscf", TokenKind.COMPONENT)
-def _batch_upload_scf(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _batch_upload_scf(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     import base64
     import binascii
 
     name, envs, zipfile = call.data.get("functionname"), call.data.get("envs"), call.data.get("zipfile")
     if not isinstance(name, str) or not name or not isinstance(envs, list) or not envs or not zipfile:
-        return _error(_MISSING, "missing parameter")
+        return error(_MISSING, "missing parameter")
     try:
         code = base64.b64decode(str(zipfile), validate=True)
     except (binascii.Error, ValueError):
-        return _error(_INVALID, "invalid args: zipfile is not base64")
+        return error(_INVALID, "invalid args: zipfile is not base64")
     state, failed = _state(emulator), []
     for env in envs:
         if not _known(emulator, call, env):

@@ -28,10 +28,25 @@ from typing import Any
 import attrs
 
 from wxtcb.methods import TokenKind
-from wxtcb.testing.docdb import DocDBError, DocumentDatabase
-from wxtcb.testing.emulator import Call, Emulator, _error, route
+from wxtcb.testing.base import Call, EmulatorBase, error, route
+from wxtcb.testing.docdb import COLLECTION_NOT_EXISTS, DocDBError, DocumentDatabase
 
-__all__ = ["CloudBase", "DelayedTask"]
+__all__ = ["DEMO_FUNCTION", "DEMO_TODOS", "CloudBase", "DelayedTask", "demo_function", "failed"]
+
+#: The documents `wxtcb.testing.Emulator.seed_demo` puts in its ``todos`` collection.
+DEMO_TODOS: tuple[dict[str, Any], ...] = (
+    {"_id": "todo-1", "title": "write the report", "done": False},
+    {"_id": "todo-2", "title": "review the pull request", "done": True},
+    {"_id": "todo-3", "title": "book the train", "done": False},
+)
+#: The name of the function `wxtcb.testing.Emulator.seed_demo` adds.
+DEMO_FUNCTION = "hello"
+
+
+def demo_function(event: Any) -> Any:
+    """The demo cloud function: answers ``{"event": <the payload it got>}``."""
+    return {"event": event}
+
 
 _MISSING = 40101
 _PARAMETER = -501007
@@ -79,12 +94,32 @@ class CloudBase:
         self.migration_polls = 1
 
 
-def _state(emulator: Emulator) -> CloudBase:
+def _state(emulator: EmulatorBase) -> CloudBase:
     return emulator.state(CloudBase)
 
 
-def _failed(exc: DocDBError) -> dict[str, Any]:
-    return _error(exc.errcode, exc.errmsg)
+def failed(exc: DocDBError) -> dict[str, Any]:
+    """The answer to a statement the database refused; a missing collection says how to make one."""
+    if exc.errcode == COLLECTION_NOT_EXISTS:
+        # WeChat's errmsg first (clients and people match on it), then what to do in the emulator,
+        # which starts with no collection at all.
+        name = exc.collection or "<name>"
+        return error(
+            exc.errcode,
+            f"{exc.errmsg}: {name} (the emulator starts empty: create it with "
+            f'client.database.collections.create(env, "{name}") or '
+            f'emulator.seed_collection(env, "{name}", docs), or call emulator.seed_demo(env))',
+        )
+    return error(exc.errcode, exc.errmsg)
+
+
+def _no_function(name: str, env: str) -> dict[str, Any]:
+    return error(
+        _NOT_FOUND,
+        f"cloud function {name} not found in env {env} (the emulator starts with no function: "
+        f"add it with emulator.add_function({name!r}, handler), or call emulator.seed_demo() "
+        f"for the demo's {DEMO_FUNCTION!r})",
+    )
 
 
 def _text(data: Any, key: str) -> str | None:
@@ -96,48 +131,48 @@ def _text(data: Any, key: str) -> str | None:
 
 
 @route("tcb/invokecloudfunction", TokenKind.ACCESS, raw_body=True)
-async def _invoke(emulator: Emulator, call: Call) -> dict[str, Any]:
+async def _invoke(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     env, name = call.request.query.get("env"), call.request.query.get("name")
     if not env or not name:
-        return _error(_MISSING, "missing required parameter: env and name")
+        return error(_MISSING, "missing required parameter: env and name")
     functions = _state(emulator).functions
     handler = functions.get((env, name)) or functions.get((None, name))
     if handler is None:
-        return _error(_NOT_FOUND, f"cloud function {name} not found in env {env}")
+        return _no_function(name, env)
     try:
         result = handler(call.data)
         if hasattr(result, "__await__"):
             result = await result
         resp_data = json.dumps(result, ensure_ascii=False, allow_nan=False)
     except Exception as exc:
-        return _error(_FUNCTION_FAILED, f"function execution failed: {type(exc).__name__}")
+        return error(_FUNCTION_FAILED, f"function execution failed: {type(exc).__name__}")
     return {"errcode": 0, "errmsg": "ok", "resp_data": resp_data}
 
 
 @route("tcb/adddelayedfunctiontask", TokenKind.ACCESS)
-def _add_delayed(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _add_delayed(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     env, name, data = _text(call.data, "env"), _text(call.data, "function_name"), call.data.get("data")
     delay = call.data.get("delay_time")
     if not env or not name or not isinstance(data, str) or delay is None:
-        return _error(_MISSING, "missing required parameter")
+        return error(_MISSING, "missing required parameter")
     try:
         payload = json.loads(data)
     except ValueError:
-        return _error(_PARAMETER, "data must be a JSON string")
+        return error(_PARAMETER, "data must be a JSON string")
     if isinstance(delay, bool) or not isinstance(delay, int) or not 6 <= delay <= 30 * 24 * 3600:
-        return _error(_PARAMETER, "delay_time must be 6 s to 30 days")
+        return error(_PARAMETER, "delay_time must be 6 s to 30 days")
     _state(emulator).delayed.append(DelayedTask(env, name, payload, delay))
     return {"errcode": 0, "errmsg": "ok"}
 
 
 @route("tcb/getfuncconfig", TokenKind.ACCESS)
-def _get_func_config(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _get_func_config(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     env, name, kind = _text(call.data, "env"), _text(call.data, "function_name"), call.data.get("type")
     if not env or not name or not isinstance(kind, int):
-        return _error(_MISSING, "missing required parameter")
+        return error(_MISSING, "missing required parameter")
     state = _state(emulator)
     if (env, name) not in state.functions and (None, name) not in state.functions:
-        return _error(_NOT_FOUND, f"cloud function {name} not found in env {env}")
+        return _no_function(name, env)
     config = state.function_configs.get((name, kind), {})
     return {"errcode": 0, "errmsg": "ok", "config": json.dumps(config, ensure_ascii=False)}
 
@@ -146,14 +181,14 @@ def _get_func_config(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 def _statement_route(path: str, run: Callable[[DocumentDatabase, str, object], dict[str, object]]) -> None:
-    def handler(emulator: Emulator, call: Call) -> dict[str, Any]:
+    def handler(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
         statement = call.data.get("query")
         if statement is None and path == "tcb/databaseaggregate":
             statement = call.data.get("Query")  # the miniprogram page's spelling
         try:
             return dict(run(_state(emulator).database, call.data.get("env", ""), statement or ""))
         except DocDBError as exc:
-            return _failed(exc)
+            return failed(exc)
 
     route(path, TokenKind.ACCESS)(handler)
 
@@ -167,27 +202,27 @@ _statement_route("tcb/databaseaggregate", DocumentDatabase.aggregate)
 
 
 @route("tcb/databasecollectionadd", TokenKind.ACCESS)
-def _collection_add(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _collection_add(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     try:
         database = _state(emulator).database
         return dict(database.collection_add(call.data.get("env", ""), call.data.get("collection_name", "")))
     except DocDBError as exc:
-        return _failed(exc)
+        return failed(exc)
 
 
 @route("tcb/databasecollectiondelete", TokenKind.ACCESS)
-def _collection_delete(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _collection_delete(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     try:
         database = _state(emulator).database
         return dict(
             database.collection_delete(call.data.get("env", ""), call.data.get("collection_name", ""))
         )
     except DocDBError as exc:
-        return _failed(exc)
+        return failed(exc)
 
 
 @route("tcb/databasecollectionget", TokenKind.ACCESS)
-def _collection_get(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _collection_get(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     data = call.data
     try:
         database = _state(emulator).database
@@ -195,7 +230,7 @@ def _collection_get(emulator: Emulator, call: Call) -> dict[str, Any]:
             database.collection_get(data.get("env", ""), data.get("limit", 10), data.get("offset", 0))
         )
     except DocDBError as exc:
-        return _failed(exc)
+        return failed(exc)
 
 
 def _new_job(state: CloudBase, **fields: object) -> dict[str, Any]:
@@ -205,31 +240,31 @@ def _new_job(state: CloudBase, **fields: object) -> dict[str, Any]:
 
 
 @route("tcb/databasemigrateimport", TokenKind.ACCESS)
-def _migrate_import(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _migrate_import(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     data, state = call.data, _state(emulator)
     required = ("env", "collection_name", "file_path", "file_type", "stop_on_error", "conflict_mode")
     if any(data.get(key) in (None, "") for key in required):
-        return _error(_MISSING, "missing required parameter")
+        return error(_MISSING, "missing required parameter")
     if data["file_type"] not in (1, 2) or data["conflict_mode"] not in (1, 2):
-        return _error(_PARAMETER, "file_type and conflict_mode are 1 or 2")
+        return error(_PARAMETER, "file_type and conflict_mode are 1 or 2")
     try:
         state.database.documents(data["env"], data["collection_name"])
     except DocDBError as exc:
-        return _failed(exc)
+        return failed(exc)
     return _new_job(state, record_success=0)
 
 
 @route("tcb/databasemigrateexport", TokenKind.ACCESS)
-def _migrate_export(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _migrate_export(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     data, state = call.data, _state(emulator)
     if not _text(data, "env") or not _text(data, "file_path") or not _text(data, "query"):
-        return _error(_MISSING, "missing required parameter")
+        return error(_MISSING, "missing required parameter")
     if data.get("file_type", 1) not in (1, 2):
-        return _error(_PARAMETER, "file_type is 1 or 2")
+        return error(_PARAMETER, "file_type is 1 or 2")
     try:
         answer = state.database.query(data["env"], data["query"])
     except DocDBError as exc:
-        return _failed(exc)
+        return failed(exc)
     pager = answer["pager"]
     total = pager["Total"] if isinstance(pager, dict) else 0
     url = f"{emulator.url}/_emulator/exports/{data['file_path'].lstrip('/')}"
@@ -237,10 +272,10 @@ def _migrate_export(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("tcb/databasemigratequeryinfo", TokenKind.ACCESS)
-def _migrate_info(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _migrate_info(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     job = _state(emulator).migrations.get(call.data.get("job_id", -1))
     if not _text(call.data, "env") or job is None:
-        return _error(_NOT_FOUND, "migration job not found")
+        return error(_NOT_FOUND, "migration job not found")
     waiting = job["polls"] > 0
     job["polls"] -= 1
     return {
@@ -255,28 +290,28 @@ def _migrate_info(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("tcb/updateindex", TokenKind.ACCESS)
-def _update_index(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _update_index(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     data, state = call.data, _state(emulator)
     env, name = _text(data, "env"), _text(data, "collection_name")
     create, drop = data.get("create_indexes"), data.get("drop_indexes")
     if not env or not name or not isinstance(create, list) or not isinstance(drop, list):
-        return _error(_MISSING, "missing required parameter")
+        return error(_MISSING, "missing required parameter")
     try:
         state.database.documents(env, name)
     except DocDBError as exc:
-        return _failed(exc)
+        return failed(exc)
     indexes = state.indexes.setdefault((env, name), {})
     for index in create:
         keys = index.get("keys") if isinstance(index, dict) else None
         if not isinstance(keys, list) or not keys or not isinstance(index.get("name"), str):
-            return _error(_PARAMETER, "an index needs a name and keys")
+            return error(_PARAMETER, "an index needs a name and keys")
         if any(not isinstance(k, dict) or k.get("direction") not in ("1", "-1", "2dsphere") for k in keys):
-            return _error(_PARAMETER, "a key's direction is '1', '-1' or '2dsphere'")
+            return error(_PARAMETER, "a key's direction is '1', '-1' or '2dsphere'")
         if index["name"] in indexes:
-            return _error(_PARAMETER, f"index {index['name']} already exists")
+            return error(_PARAMETER, f"index {index['name']} already exists")
     for index in drop:
         if not isinstance(index, dict) or index.get("name") not in indexes:
-            return _error(_PARAMETER, "no such index to drop")
+            return error(_PARAMETER, "no such index to drop")
     for index in create:
         indexes[index["name"]] = index
     for index in drop:

@@ -19,7 +19,7 @@ import attrs
 
 from wxtcb.cloudrun import encode
 from wxtcb.methods import TokenKind
-from wxtcb.testing.emulator import Call, Emulator, route
+from wxtcb.testing.base import Call, EmulatorBase, route
 
 __all__ = [
     "DEMO_OPENID",
@@ -112,7 +112,7 @@ async def post_push(
 
 
 async def push_message(
-    emulator: Emulator,
+    emulator: EmulatorBase,
     url: str,
     message: Mapping[str, Any],
     *,
@@ -147,7 +147,7 @@ def _app(call: Call) -> str:
 
 
 @route("cgi-bin/message/custom/send", TokenKind.ACCESS)
-def _custom_send(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _custom_send(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     data = call.data
     msgtype = data.get("msgtype")
     if not isinstance(data.get("touser"), str) or not data["touser"]:
@@ -159,7 +159,7 @@ def _custom_send(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("cgi-bin/message/custom/typing", TokenKind.ACCESS)
-def _custom_typing(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _custom_typing(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     data = call.data
     if data.get("command") not in ("Typing", "CancelTyping"):
         return {"errcode": 45072, "errmsg": "command invalid"}
@@ -167,7 +167,7 @@ def _custom_typing(emulator: Emulator, call: Call) -> dict[str, Any]:
     return {"errcode": 0, "errmsg": "ok"}
 
 
-def relayed_app(emulator: Emulator, path: str) -> str | None:
+def relayed_app(emulator: EmulatorBase, path: str) -> str | None:
     """The app a tokenless request to *path* is served as (the open-API relay on and letting it through)."""
     state = emulator.state(CloudRunState)
     if state.open_api_appid is None:

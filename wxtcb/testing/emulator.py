@@ -8,27 +8,57 @@ check, refresh-token rotation when switched on, 61023 for an unknown refresh tok
 injected per endpoint, and every endpoint counts its calls.
 
 Run it in your tests (``async with Emulator() as emu``) or from a shell (``wxtcb emulator``).
+
+How it is built: each domain's endpoints live in a part (`wxtcb.testing.tokens`,
+`message_push`, `cloudbase`, `storage`, `authorization`, `cloudrun`, `batch`) that stands on
+`wxtcb.testing.base`; `Emulator` extends `wxtcb.testing.base.EmulatorBase` with the server, the
+faults and the user-facing helpers, and imports the parts. Nothing imports this module back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import inspect
 import json
 import random
-import secrets
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 from aiohttp import web
 
 from wxtcb.methods import TokenKind
 
-if TYPE_CHECKING:
-    from wxtcb.testing.cloudrun import PushAnswer
+# The emulator composes its parts: importing each registers its routes on the shared base.
+from wxtcb.testing import authorization, batch, message_push, storage, tokens  # noqa: F401
+from wxtcb.testing.base import (
+    DEMO_APPID,
+    DEMO_AUTHORIZER_APPID,
+    DEMO_COMPONENT_APPID,
+    DEMO_COMPONENT_SECRET,
+    DEMO_ENCODING_AES_KEY,
+    DEMO_ENV,
+    DEMO_PUSH_TOKEN,
+    DEMO_REFRESH_TOKEN,
+    DEMO_SECRET,
+    DEMO_TICKET,
+    Call,
+    EmulatorBase,
+    error,
+    http_route,
+    http_routes,
+    json_response,
+    route,
+    routes,
+    with_rid,
+)
+from wxtcb.testing.cloudbase import DEMO_FUNCTION, DEMO_TODOS, CloudBase, demo_function
+from wxtcb.testing.cloudrun import CloudRunState, PushAnswer, push_message, relayed_app
+from wxtcb.testing.docdb import DocDBError
+from wxtcb.testing.message_push import DEMO_CONFIG
 
 __all__ = [
     "DEMO_APPID",
@@ -36,6 +66,7 @@ __all__ = [
     "DEMO_COMPONENT_APPID",
     "DEMO_COMPONENT_SECRET",
     "DEMO_ENCODING_AES_KEY",
+    "DEMO_ENV",
     "DEMO_PUSH_TOKEN",
     "DEMO_REFRESH_TOKEN",
     "DEMO_SECRET",
@@ -46,32 +77,6 @@ __all__ = [
     "http_route",
     "route",
 ]
-
-#: Demo credentials every emulator knows (public: they open nothing but the emulator).
-DEMO_APPID = "wxdemo0000000001"
-"""The demo mini program's appid (``wxtcb emulator`` and the fixtures act as it)."""
-DEMO_SECRET = "demo-app-secret-0000000000000001"
-"""The demo mini program's AppSecret."""
-DEMO_COMPONENT_APPID = "wxcomponentdemo01"
-"""The demo third-party platform's appid."""
-DEMO_COMPONENT_SECRET = "demo-component-secret-000000001"
-"""The demo third-party platform's secret."""
-DEMO_TICKET = "ticket@@@demo-component-verify-ticket"
-"""A ``component_verify_ticket`` the emulator accepts for the demo platform, without expiry."""
-DEMO_AUTHORIZER_APPID = "wxmerchantdemo001"
-"""The demo merchant, authorized to the demo platform."""
-DEMO_REFRESH_TOKEN = "refreshtoken@@@demo-merchant-0001"
-"""The demo merchant's ``authorizer_refresh_token``."""
-DEMO_PUSH_TOKEN = "demopushtoken"
-"""The demo platform's push token (message verification), for `wxtcb.push.PushCrypto`."""
-DEMO_ENCODING_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-"""The demo platform's EncodingAESKey (43 characters), for `wxtcb.push.PushCrypto`."""
-
-TICKET_TTL = 12 * 3600.0
-#: The daily quota the emulator reports for every API (cgi-bin/openapi/quota/get).
-DAILY_LIMIT = 100_000
-
-S = TypeVar("S")
 
 
 @attrs.frozen
@@ -144,99 +149,7 @@ class Fault:
         return cls("reset")
 
 
-@attrs.frozen
-class Call:
-    """One request to an emulated endpoint, as its handler sees it.
-
-    Attributes:
-        request: The aiohttp request.
-        data: The JSON body (an object; ``{}`` when there is none).
-        issued: The token the request carried, when the endpoint takes one (already checked).
-    """
-
-    request: web.Request
-    data: Any
-    issued: _Issued | None
-
-
-#: A handler answers a dict, or (for one that awaits, such as a cloud function) an awaitable of one.
-Handler = Callable[["Emulator", Call], dict[str, Any] | Awaitable[dict[str, Any]]]
-
-
-@attrs.frozen
-class _Route:
-    handler: Handler
-    #: The kinds of token the endpoint takes (a few take either: tcb/modifyenv in batch mode).
-    tokens: tuple[TokenKind, ...]
-    http_method: str
-    raw_body: bool
-
-
-_ROUTES: dict[str, _Route] = {}
-
-#: ``async def handler(emulator, request) -> web.StreamResponse`` for paths that are not WeChat
-#: JSON APIs (an object store's upload form, a signed download URL), by path prefix.
-HttpHandler = Callable[["Emulator", web.Request], Awaitable[web.StreamResponse]]
-_HTTP_ROUTES: dict[str, HttpHandler] = {}
-
-#: Query parameters a token of each kind is accepted in: WeChat's older pages (and wechatpy)
-#: send ``component_access_token=``, the current ones ``access_token=``; cloud-run sends
-#: ``cloudbase_access_token=``.
-_TOKEN_PARAMS: dict[TokenKind, tuple[str, ...]] = {
-    TokenKind.ACCESS: ("access_token", "cloudbase_access_token"),
-    TokenKind.COMPONENT: ("access_token", "component_access_token"),
-}
-#: Which issued tokens serve each kind.
-_ISSUED_KINDS: dict[TokenKind, tuple[str, ...]] = {
-    TokenKind.ACCESS: ("access", "authorizer"),
-    TokenKind.COMPONENT: ("component",),
-}
-
-
-def http_route(prefix: str) -> Callable[[HttpHandler], HttpHandler]:
-    """Register a plain HTTP handler for every path under *prefix* (faults still apply)."""
-
-    def register(handler: HttpHandler) -> HttpHandler:
-        _HTTP_ROUTES[prefix] = handler
-        return handler
-
-    return register
-
-
-def route(
-    path: str,
-    token: TokenKind | tuple[TokenKind, ...],
-    *,
-    http_method: str = "POST",
-    raw_body: bool = False,
-) -> Callable[[Handler], Handler]:
-    """Register an emulated endpoint: the request's method and token (of *token*'s kind, or one
-    of several kinds) are checked before the handler runs, so a stateless endpoint is one small
-    function."""
-    tokens = token if isinstance(token, tuple) else (token,)
-
-    def register(handler: Handler) -> Handler:
-        _ROUTES[path] = _Route(handler, tokens, http_method, raw_body)
-        return handler
-
-    return register
-
-
-@attrs.define
-class _Issued:
-    kind: str
-    appid: str
-    expires_at: float
-
-
-@attrs.define
-class _Authorizer:
-    component_appid: str
-    refresh_tokens: dict[str, float]  # value -> valid until (inf for the current one)
-    current_refresh_token: str
-
-
-class Emulator:
+class Emulator(EmulatorBase):
     """WeChat's endpoints on a free loopback port, for tests and demos.
 
     ``async with Emulator() as emulator`` serves it on ``127.0.0.1`` (a free port); point a
@@ -263,19 +176,16 @@ class Emulator:
     - ``authorizers`` ``{"component_appid": …, "authorizers": [[appid, refresh_token], …]}``:
       `add_authorizer` for each.
 
+    It starts empty: no collection, no cloud function, no message-push configuration (so a test
+    starts from a state it knows); `seed_demo` adds what ``wxtcb emulator`` serves.
+
+    Its clock, the apps, platforms and merchants it knows and the tokens it issued are
+    `wxtcb.testing.base.EmulatorBase`'s (``url``, ``calls``, ``apps``, ``configs``, `now`,
+    `advance`, …), the state every emulated domain shares.
+
     Attributes:
-        url: The base URL once started (``http://127.0.0.1:<port>``); ``""`` before.
         app: The aiohttp application (serve it yourself if you need another runner).
-        calls: Requests per WeChat path (``"tcb/getcallbackconfig"``), counted before faults.
         injected: What `chaos` injected, by ``"<kind>:<errcode or status>"``.
-        apps: Known apps: appid to AppSecret.
-        components: Known third-party platforms: appid to secret.
-        tickets: Each platform's current ``component_verify_ticket`` and its expiry.
-        authorizers: Known merchants by appid (their platform and refresh tokens).
-        configs: Each app's message-push configuration, as ``getcallbackconfig`` answers it.
-        token_ttl: ``expires_in`` of issued tokens.
-        grace: How long a replaced token stays valid.
-        rotate_refresh_tokens: Whether every authorizer token fetch rotates the refresh token.
 
     Args:
         token_ttl: ``expires_in`` of issued tokens, in seconds.
@@ -293,27 +203,14 @@ class Emulator:
         rotate_refresh_tokens: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.token_ttl = token_ttl
-        self.grace = grace
-        self.rotate_refresh_tokens = rotate_refresh_tokens
-        self._clock = clock
-        self._offset = 0.0
-        self.calls: Counter[str] = Counter()
-        self.apps: dict[str, str] = {DEMO_APPID: DEMO_SECRET}
-        self.components: dict[str, str] = {DEMO_COMPONENT_APPID: DEMO_COMPONENT_SECRET}
-        self.tickets: dict[str, tuple[str, float]] = {DEMO_COMPONENT_APPID: (DEMO_TICKET, float("inf"))}
-        self.authorizers: dict[str, _Authorizer] = {}
-        self.add_authorizer(DEMO_COMPONENT_APPID, DEMO_AUTHORIZER_APPID, DEMO_REFRESH_TOKEN)
-        self.configs: dict[str, dict[str, Any]] = {}
-        self._tokens: dict[str, _Issued] = {}
-        self._stable: dict[str, str] = {}
+        super().__init__(
+            token_ttl=token_ttl, grace=grace, rotate_refresh_tokens=rotate_refresh_tokens, clock=clock
+        )
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._chaos: dict[str, tuple[tuple[Fault, ...], float, random.Random]] = {}
         self.injected: Counter[str] = Counter()
-        self._states: dict[type[Any], Any] = {}
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
-        self.url = ""
         self.app = web.Application()
         # Control routes, so a program in another process can drive and inspect the emulator.
         self.app.router.add_get("/_emulator/calls", self._control_calls)
@@ -348,95 +245,31 @@ class Emulator:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def state(self, cls: type[S]) -> S:
-        """This emulator's instance of a domain's state (``cls()``, made on first use)."""
-        found = self._states.get(cls)
-        if found is None:
-            found = self._states[cls] = cls()
-        return found
+    # --- demo data ---------------------------------------------------------------------------
 
-    @staticmethod
-    def endpoints() -> dict[str, tuple[tuple[TokenKind, ...], str]]:
-        """Every emulated WeChat path, with the token kinds it takes and its HTTP method."""
-        return {path: (r.tokens, r.http_method) for path, r in sorted(_ROUTES.items())}
+    def seed_demo(
+        self, env: str = DEMO_ENV, *, appid: str = DEMO_APPID, function: str = DEMO_FUNCTION
+    ) -> None:
+        """Fill the emulator with what ``wxtcb emulator`` and the CLI's ``--emulator`` start with.
 
-    # --- state ------------------------------------------------------------------------------
+        A new `Emulator()` is empty (no collection, no function, no configuration), so that a test
+        starts from a known state; this adds the CLI's demo data:
 
-    def now(self) -> float:
-        """The emulator's clock: *clock* plus what `advance` added."""
-        return self._clock() + self._offset
-
-    def advance(self, seconds: float) -> None:
-        """Move the emulator's clock forward: tokens and tickets expire as if time had passed."""
-        self._offset += seconds
-
-    def add_app(self, appid: str, secret: str) -> None:
-        """Know one more mini program: ``stable_token`` and ``cgi-bin/token`` accept its secret."""
-        self.apps[appid] = secret
-
-    def add_component(self, component_appid: str, secret: str, ticket: str | None = None) -> None:
-        """Know one more third-party platform, with a ticket valid 12 hours if *ticket* is given."""
-        self.components[component_appid] = secret
-        if ticket is not None:
-            self.tickets[component_appid] = (ticket, self.now() + TICKET_TTL)
-
-    def issue_ticket(self, component_appid: str = DEMO_COMPONENT_APPID) -> str:
-        """A fresh component_verify_ticket, valid 12 hours, as WeChat would push it."""
-        ticket = "ticket@@@" + secrets.token_urlsafe(24)
-        self.tickets[component_appid] = (ticket, self.now() + TICKET_TTL)
-        return ticket
-
-    def ticket_push(
-        self,
-        component_appid: str = DEMO_COMPONENT_APPID,
-        *,
-        token: str = DEMO_PUSH_TOKEN,
-        encoding_aes_key: str = DEMO_ENCODING_AES_KEY,
-        create_time: int | None = None,
-    ) -> tuple[bytes, dict[str, str], str]:
-        """Issue a fresh ticket and encrypt it as WeChat pushes it: ``(body, query, ticket)``.
-
-        Needs ``wxtcb[component]`` (cryptography).
+        - a ``todos`` collection in *env* with three documents (``todo-1`` to ``todo-3``, two of
+          them not ``done``), unless *env* already has one;
+        - a cloud function *function* (``hello``) in every environment, answering
+          ``{"event": <its payload>}``;
+        - *appid*'s message-push configuration: the sample of WeChat's getCallBackConfig page.
         """
-        from wxtcb.push import PushCrypto
+        database = self.state(CloudBase).database
+        try:
+            database.documents(env, "todos")
+        except DocDBError:  # no todos yet in env
+            database.seed(env, "todos", [dict(d) for d in DEMO_TODOS])
+        self.add_function(function, demo_function)
+        self.configs[appid] = copy.deepcopy(DEMO_CONFIG)
 
-        ticket = self.issue_ticket(component_appid)
-        created = int(self.now()) if create_time is None else create_time
-        xml = (
-            f"<xml><AppId><![CDATA[{component_appid}]]></AppId><CreateTime>{created}</CreateTime>"
-            "<InfoType><![CDATA[component_verify_ticket]]></InfoType>"
-            f"<ComponentVerifyTicket><![CDATA[{ticket}]]></ComponentVerifyTicket></xml>"
-        )
-        crypto = PushCrypto(token=token, encoding_aes_key=encoding_aes_key, appid=component_appid)
-        body, params = crypto.encrypt(xml, timestamp=str(created))
-        return body, params, ticket
-
-    async def send_ticket_push(
-        self, url: str, component_appid: str = DEMO_COMPONENT_APPID, **kwargs: Any
-    ) -> str:
-        """POST a fresh ticket push to *url* (the platform's event URL); returns its answer text."""
-        import aiohttp
-
-        body, params, _ = self.ticket_push(component_appid, **kwargs)
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(url, params=params, data=body) as response,
-        ):
-            return await response.text()
-
-    def add_authorizer(self, component_appid: str, authorizer_appid: str, refresh_token: str) -> None:
-        """Know a merchant already authorized to *component_appid*, with this refresh token.
-
-        To go through the authorization itself (pre-auth code, ``query_auth``, the event push),
-        use `authorize`.
-        """
-        self.authorizers[authorizer_appid] = _Authorizer(
-            component_appid, {refresh_token: float("inf")}, refresh_token
-        )
-
-    def refresh_token_of(self, authorizer_appid: str) -> str:
-        """The refresh token WeChat currently considers the merchant's own."""
-        return self.authorizers[authorizer_appid].current_refresh_token
+    # --- faults -----------------------------------------------------------------------------
 
     def fault(self, path: str, *faults: Fault, times: int = 1) -> None:
         """Apply *faults* in order to the next requests to *path* (repeated *times*)."""
@@ -457,26 +290,6 @@ class Emulator:
         """
         self._chaos[path.strip("/")] = (tuple(faults), probability, random.Random(seed))
 
-    def expire_tokens(self) -> None:
-        """Expire every issued token now (the next business call answers 42001)."""
-        now = self.now()
-        for issued in self._tokens.values():
-            issued.expires_at = min(issued.expires_at, now)
-        self._stable.clear()
-
-    def revoke_tokens(self) -> None:
-        """Forget every issued token (the next business call answers 40001, as after a rotation)."""
-        self._tokens.clear()
-        self._stable.clear()
-
-    def issued_tokens(self) -> list[str]:
-        """Every token issued so far and still known (tests look for them where they must not be)."""
-        return list(self._tokens)
-
-    def token_count(self, kind: str | None = None) -> int:
-        """How many tokens were issued and are still known (of one kind)."""
-        return sum(1 for t in self._tokens.values() if kind is None or t.kind == kind)
-
     # --- cloud functions and database ---------------------------------------------------------
     # State and routes live in wxtcb.testing.cloudbase; these are the user-facing handles.
 
@@ -487,25 +300,42 @@ class Emulator:
         a JSON-able value (sent back as ``resp_data`` text). An exception in it answers -504002
         (function execution failed). With *env*, only that environment has the function.
         """
-        from wxtcb.testing.cloudbase import CloudBase
-
         self.state(CloudBase).functions[(env, name)] = handler
 
     def seed_collection(self, env: str, collection: str, docs: list[dict[str, Any]]) -> list[str]:
         """Create *collection* in *env* if needed and store *docs* (JSON values, aware datetimes);
         returns their ids. Test setup: no statement involved."""
-        from wxtcb.testing.cloudbase import CloudBase
-
         return self.state(CloudBase).database.seed(env, collection, docs)
 
     def collection_documents(self, env: str, collection: str) -> list[dict[str, Any]]:
         """Copies of every document of *collection* in *env*, in insertion order (for assertions)."""
-        from wxtcb.testing.cloudbase import CloudBase
-
         return self.state(CloudBase).database.documents(env, collection)
 
     # --- third-party authorization -----------------------------------------------------------
-    # Codes and routes live in wxtcb.testing.authorization; these are the user-facing handles.
+    # Codes, events and routes live in wxtcb.testing.authorization; these are the user-facing handles.
+
+    def ticket_push(
+        self,
+        component_appid: str = DEMO_COMPONENT_APPID,
+        *,
+        token: str = DEMO_PUSH_TOKEN,
+        encoding_aes_key: str = DEMO_ENCODING_AES_KEY,
+        create_time: int | None = None,
+    ) -> tuple[bytes, dict[str, str], str]:
+        """Issue a fresh ticket and encrypt it as WeChat pushes it: ``(body, query, ticket)``.
+
+        Needs ``wxtcb[component]`` (cryptography).
+        """
+        return authorization.ticket_push(
+            self, component_appid, token=token, encoding_aes_key=encoding_aes_key, create_time=create_time
+        )
+
+    async def send_ticket_push(
+        self, url: str, component_appid: str = DEMO_COMPONENT_APPID, **kwargs: Any
+    ) -> str:
+        """POST a fresh ticket push to *url* (the platform's event URL); returns its answer text."""
+        body, params, _ = self.ticket_push(component_appid, **kwargs)
+        return (await authorization.send_push(url, body, params))[1]
 
     def event_push(
         self,
@@ -520,24 +350,18 @@ class Emulator:
 
         *fields* are the event's XML elements besides ``AppId`` and ``CreateTime``.
         """
-        from wxtcb.push import PushCrypto
-
-        created = int(self.now()) if create_time is None else create_time
-        inner = "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items())
-        head = f"<AppId><![CDATA[{component_appid}]]></AppId><CreateTime>{created}</CreateTime>"
-        xml = f"<xml>{head}{inner}</xml>"
-        crypto = PushCrypto(token=token, encoding_aes_key=encoding_aes_key, appid=component_appid)
-        return crypto.encrypt(xml, timestamp=str(created))
+        return authorization.event_push(
+            self,
+            fields,
+            component_appid,
+            token=token,
+            encoding_aes_key=encoding_aes_key,
+            create_time=create_time,
+        )
 
     async def send_push(self, url: str, body: bytes, params: dict[str, str]) -> tuple[int, str]:
         """POST an encrypted push to *url* (a platform's event URL): ``(status, answer text)``."""
-        import aiohttp
-
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(url, params=params, data=body) as response,
-        ):
-            return response.status, await response.text()
+        return await authorization.send_push(url, body, params)
 
     async def authorize(
         self,
@@ -553,31 +377,14 @@ class Emulator:
         With *event_url*, the ``authorized`` (``updateauthorized`` with *update*) event is pushed
         there, encrypted, as WeChat does. Returns the authorization code, valid one hour.
         """
-        from wxtcb.testing.authorization import AUTH_CODE_TTL, AuthorizationState, Grant
-
-        state = self.state(AuthorizationState)
-        if not update or authorizer_appid not in self.authorizers:
-            # A new authorization invalidates the previous refresh token (WeChat's page says so).
-            refresh_token = "refreshtoken@@@" + secrets.token_urlsafe(24)
-            self.add_authorizer(component_appid, authorizer_appid, refresh_token)
-            state.auth_time[authorizer_appid] = int(self.now())
-        state.func_info[authorizer_appid] = tuple(func_info)
-        code = "queryauthcode@@@" + secrets.token_urlsafe(24)
-        expires = self.now() + AUTH_CODE_TTL
-        state.grants[code] = Grant(component_appid, authorizer_appid, expires, tuple(func_info))
-        if event_url is not None:
-            body, params = self.event_push(
-                {
-                    "InfoType": "updateauthorized" if update else "authorized",
-                    "AuthorizerAppid": authorizer_appid,
-                    "AuthorizationCode": code,
-                    "AuthorizationCodeExpiredTime": int(self.now()) + AUTH_CODE_TTL,
-                    "PreAuthCode": "preauthcode@@@emulated",
-                },
-                component_appid,
-            )
-            await self.send_push(event_url, body, params)
-        return code
+        return await authorization.authorize(
+            self,
+            authorizer_appid,
+            component_appid=component_appid,
+            func_info=func_info,
+            event_url=event_url,
+            update=update,
+        )
 
     async def unauthorize(
         self,
@@ -587,12 +394,9 @@ class Emulator:
         event_url: str | None = None,
     ) -> None:
         """A merchant revokes the platform: its refresh tokens die; the event goes to *event_url*."""
-        self.authorizers.pop(authorizer_appid, None)
-        if event_url is not None:
-            body, params = self.event_push(
-                {"InfoType": "unauthorized", "AuthorizerAppid": authorizer_appid}, component_appid
-            )
-            await self.send_push(event_url, body, params)
+        await authorization.unauthorize(
+            self, authorizer_appid, component_appid=component_appid, event_url=event_url
+        )
 
     # --- cloud-run ------------------------------------------------------------------------------
     # State and routes live in wxtcb.testing.cloudrun; these are the user-facing handles.
@@ -613,30 +417,22 @@ class Emulator:
         absent. JSON, or XML with ``xml=True``; the ``x-wx-source`` header is sent unless
         *headers* replace it. Returns the bot's first answer, with the resends' in ``resends``.
         """
-        from wxtcb.testing.cloudrun import push_message
-
         return await push_message(self, url, message, xml=xml, resend=resend, headers=headers)
 
     @property
     def sent_messages(self) -> list[dict[str, Any]]:
         """Bodies of the ``cgi-bin/message/custom/send`` calls, in order, each with its ``"appid"``."""
-        from wxtcb.testing.cloudrun import CloudRunState
-
         return self.state(CloudRunState).sent
 
     @property
     def typing_commands(self) -> list[dict[str, Any]]:
         """Bodies of the ``cgi-bin/message/custom/typing`` calls, in order, each with its ``"appid"``."""
-        from wxtcb.testing.cloudrun import CloudRunState
-
         return self.state(CloudRunState).typing
 
     def enable_open_api(self, appid: str = DEMO_APPID, *, paths: Iterable[str] | None = None) -> None:
         """Act as cloud-run's open-API service for *appid*: a request without a token to one of
         *paths* (every API by default: the permission list) is served as that app's; any other
         answers 41001, as WeChat does to a request the relay passed on without a token."""
-        from wxtcb.testing.cloudrun import CloudRunState
-
         state = self.state(CloudRunState)
         state.open_api_appid = appid
         state.open_api_paths = None if paths is None else frozenset(p.strip("/") for p in paths)
@@ -644,13 +440,7 @@ class Emulator:
     def issue_cloudbase_token(self, appid: str = DEMO_APPID) -> str:
         """A cloud-call token for *appid*, as cloud-run writes to its ``cloudbase_access_token``
         file (valid ``token_ttl`` seconds; sent as ``cloudbase_access_token=``)."""
-        return self._issue("access", appid)[0]
-
-    def _relayed(self, request: web.Request) -> _Issued | None:
-        from wxtcb.testing.cloudrun import relayed_app
-
-        appid = relayed_app(self, request.match_info["path"].strip("/"))
-        return None if appid is None else _Issued("access", appid, float("inf"))
+        return self.issue_token("access", appid)[0]
 
     # --- HTTP -------------------------------------------------------------------------------
 
@@ -704,7 +494,7 @@ class Emulator:
             if fault.waits_for is not None:
                 await fault.waits_for.wait()
             if fault.kind == "errcode":
-                return _json({"errcode": fault.errcode, "errmsg": _with_rid(fault.errmsg)})
+                return json_response({"errcode": fault.errcode, "errmsg": with_rid(fault.errmsg)})
             if fault.kind == "http":
                 return web.Response(status=fault.status, body=fault.body, content_type="text/html")
             if fault.kind == "hang":
@@ -714,176 +504,31 @@ class Emulator:
                 if request.transport is not None:
                     request.transport.abort()
                 raise asyncio.CancelledError  # nothing more to say on a dropped connection
-        for prefix, http_handler in _HTTP_ROUTES.items():
+        for prefix, http_handler in http_routes().items():
             if path.startswith(prefix):
                 return await http_handler(self, request)
-        route = _ROUTES.get(path)
-        if route is None:
-            return _json({"errcode": 40066, "errmsg": _with_rid("invalid url")}, status=404)
-        if request.method != route.http_method:
-            errcode = 43002 if route.http_method == "POST" else 43001
-            return _json(_error(errcode, f"require {route.http_method} method"))
+        endpoint = routes().get(path)
+        if endpoint is None:
+            return json_response({"errcode": 40066, "errmsg": with_rid("invalid url")}, status=404)
+        if request.method != endpoint.http_method:
+            errcode = 43002 if endpoint.http_method == "POST" else 43001
+            return json_response(error(errcode, f"require {endpoint.http_method} method"))
         issued = None
-        if TokenKind.NONE not in route.tokens:
-            checked = self._check_token(request, route.tokens)
+        if TokenKind.NONE not in endpoint.tokens:
+            checked = tokens.check_token(
+                self, request.query, endpoint.tokens, relay=lambda: relayed_app(self, path)
+            )
             if isinstance(checked, dict):
-                return _json(checked)
+                return json_response(checked)
             issued = checked
         try:
             body = await request.read()
             data = json.loads(body) if body else {}
         except ValueError:
-            return _json({"errcode": 47001, "errmsg": _with_rid("data format error")})
-        if not isinstance(data, dict) and not route.raw_body:
-            return _json({"errcode": 47001, "errmsg": _with_rid("data format error")})
-        answer = route.handler(self, Call(request, data, issued))
+            return json_response({"errcode": 47001, "errmsg": with_rid("data format error")})
+        if not isinstance(data, dict) and not endpoint.raw_body:
+            return json_response({"errcode": 47001, "errmsg": with_rid("data format error")})
+        answer = endpoint.handler(self, Call(request, data, issued))
         if inspect.isawaitable(answer):
             answer = await answer
-        return _json(answer)
-
-    def _issue(self, kind: str, appid: str) -> tuple[str, int]:
-        token = f"{kind[:3]}_" + secrets.token_urlsafe(48)
-        self._tokens[token] = _Issued(kind, appid, self.now() + self.token_ttl)
-        return token, self.token_ttl
-
-    def _rotate(self, kind: str, appid: str) -> tuple[str, int]:
-        deadline = self.now() + self.grace
-        for issued in self._tokens.values():
-            if issued.kind == kind and issued.appid == appid:
-                issued.expires_at = min(issued.expires_at, deadline)
-        return self._issue(kind, appid)
-
-    def _check_token(self, request: web.Request, kinds: tuple[TokenKind, ...]) -> _Issued | dict[str, Any]:
-        names = [n for kind in kinds for n in _TOKEN_PARAMS[kind]]
-        token = next((request.query[n] for n in names if request.query.get(n)), None)
-        if not token:
-            relayed = self._relayed(request) if TokenKind.ACCESS in kinds else None
-            return relayed if relayed is not None else _error(41001, f"{names[0]} missing")
-        issued = self._tokens.get(token)
-        if issued is None or not any(issued.kind in _ISSUED_KINDS[kind] for kind in kinds):
-            return _error(40001, "invalid credential, access_token is invalid or not latest")
-        if issued.expires_at <= self.now():
-            return _error(42001, "access_token expired")
-        return issued
-
-    @route("cgi-bin/token", TokenKind.NONE, http_method="GET")
-    def _token(self, call: Call) -> dict[str, Any]:
-        q = call.request.query
-        if q.get("grant_type") != "client_credential":
-            return _error(40002, "invalid grant_type")
-        if q.get("appid") not in self.apps:
-            return _error(40013, "invalid appid")
-        if self.apps[q["appid"]] != q.get("secret"):
-            return _error(40001, "invalid credential, access_token is invalid or not latest")
-        token, ttl = self._rotate("access", q["appid"])
-        return {"access_token": token, "expires_in": ttl}
-
-    @route("cgi-bin/stable_token", TokenKind.NONE)
-    def _stable_token(self, call: Call) -> dict[str, Any]:
-        data = call.data
-        if data.get("grant_type") != "client_credential":
-            return _error(40002, "invalid grant_type")
-        appid = data.get("appid")
-        if appid not in self.apps:
-            return _error(40013, "invalid appid")
-        if self.apps[appid] != data.get("secret"):
-            return _error(40125, "invalid appsecret")
-        current = self._stable.get(appid)
-        issued = self._tokens.get(current) if current else None
-        now = self.now()
-        if current and issued and not data.get("force_refresh") and issued.expires_at - now > self.grace:
-            return {"access_token": current, "expires_in": int(issued.expires_at - now)}
-        token, ttl = (
-            self._rotate("access", appid) if data.get("force_refresh") else self._issue("access", appid)
-        )
-        self._stable[appid] = token
-        return {"access_token": token, "expires_in": ttl}
-
-    @route("cgi-bin/component/api_component_token", TokenKind.NONE)
-    def _component_token(self, call: Call) -> dict[str, Any]:
-        data = call.data
-        appid = data.get("component_appid")
-        if appid not in self.components:
-            return _error(61011, "invalid component")
-        if self.components[appid] != data.get("component_appsecret"):
-            return _error(40125, "invalid appsecret")
-        ticket, valid_until = self.tickets.get(appid, ("", 0.0))
-        if not data.get("component_verify_ticket") or data.get("component_verify_ticket") != ticket:
-            return _error(61006, "component ticket is invalid")
-        if valid_until <= self.now():
-            return _error(61005, "component ticket is expired")
-        token, ttl = self._rotate("component", appid)
-        return {"component_access_token": token, "expires_in": ttl}
-
-    @route("cgi-bin/component/api_authorizer_token", TokenKind.COMPONENT)
-    def _authorizer_token(self, call: Call) -> dict[str, Any]:
-        data, issued = call.data, call.issued
-        assert issued is not None
-        if data.get("component_appid") != issued.appid:
-            return _error(61011, "invalid component")
-        authorizer = self.authorizers.get(data.get("authorizer_appid", ""))
-        given = data.get("authorizer_refresh_token")
-        now = self.now()
-        if (
-            authorizer is None
-            or authorizer.component_appid != issued.appid
-            or not given
-            or authorizer.refresh_tokens.get(given, 0.0) <= now
-        ):
-            return _error(61023, "refresh_token is invalid")
-        if self.rotate_refresh_tokens:
-            new = "refreshtoken@@@" + secrets.token_urlsafe(24)
-            for value in authorizer.refresh_tokens:
-                authorizer.refresh_tokens[value] = min(authorizer.refresh_tokens[value], now + self.grace)
-            authorizer.refresh_tokens[new] = float("inf")
-            authorizer.current_refresh_token = new
-        token, ttl = self._rotate("authorizer", data["authorizer_appid"])
-        return {
-            "authorizer_access_token": token,
-            "expires_in": ttl,
-            "authorizer_refresh_token": authorizer.current_refresh_token,
-        }
-
-    @route("cgi-bin/openapi/quota/get", TokenKind.ACCESS)
-    def _api_quota(self, call: Call) -> dict[str, Any]:
-        # https://developers.weixin.qq.com/doc/offiaccount/openApi/get_api_quota.html
-        path = call.data.get("cgi_path")
-        if not isinstance(path, str) or not path.startswith("/"):
-            return _error(76003, "invalid cgi_path")
-        if path.strip("/") not in _ROUTES:
-            return _error(76021, "cgi_path not found, please check")
-        used = self.calls[path.strip("/")]
-        quota = {"daily_limit": DAILY_LIMIT, "used": used, "remain": max(DAILY_LIMIT - used, 0)}
-        return {"errcode": 0, "errmsg": "ok", "quota": quota}
-
-    @route("tcb/getcallbackconfig", TokenKind.ACCESS)
-    def _get_callback_config(self, call: Call) -> dict[str, Any]:
-        assert call.issued is not None
-        return {"errcode": 0, "errmsg": "ok", "data": self.configs.get(call.issued.appid, {})}
-
-    @route("tcb/setcallbackconfig", TokenKind.ACCESS)
-    def _set_callback_config(self, call: Call) -> dict[str, Any]:
-        data, issued = call.data, call.issued
-        assert issued is not None
-        if "function_config" not in data and "container_config" not in data:
-            return _error(40101, "missing parameter")
-        config = self.configs.setdefault(issued.appid, {})
-        for part in ("function_config", "container_config"):
-            if part in data:
-                if not isinstance(data[part], dict):
-                    return _error(40097, "invalid args")
-                config[part] = data[part]
-        return {"errcode": 0, "errmsg": "ok"}
-
-
-def _with_rid(errmsg: str) -> str:
-    return f"{errmsg} rid: {secrets.token_hex(4)}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
-
-
-def _error(errcode: int, errmsg: str) -> dict[str, Any]:
-    return {"errcode": errcode, "errmsg": _with_rid(errmsg)}
-
-
-def _json(data: dict[str, Any], status: int = 200) -> web.Response:
-    # WeChat labels JSON as text/plain; the client must not care.
-    return web.Response(status=status, text=json.dumps(data, ensure_ascii=False), content_type="text/plain")
+        return json_response(answer)

@@ -26,7 +26,7 @@ if importlib.util.find_spec("pytest_asyncio") is not None:
 
     @pytest_asyncio.fixture
     async def wxtcb_emulator() -> AsyncIterator[Emulator]:
-        """A running `wxtcb.testing.Emulator` on a free loopback port."""
+        """A running `wxtcb.testing.Emulator` on a free loopback port, empty (`seed_demo` fills it)."""
         async with Emulator() as emulator:
             yield emulator
 

@@ -21,7 +21,7 @@ import attrs
 from aiohttp import web
 
 from wxtcb.methods import TokenKind
-from wxtcb.testing.emulator import Call, Emulator, _error, http_route, route
+from wxtcb.testing.base import Call, EmulatorBase, error, http_route, route
 
 __all__ = ["BATCH_LIMIT", "StorageState", "cos_error"]
 
@@ -97,10 +97,10 @@ def cos_error(status: int, code: str, message: str) -> web.Response:
 
 
 @route("tcb/uploadfile", TokenKind.ACCESS)
-def _upload_file(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _upload_file(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     env, path = call.data.get("env"), call.data.get("path")
     if not isinstance(env, str) or not env or not isinstance(path, str) or not path:
-        return _error(40101, "missing parameter")
+        return error(40101, "missing parameter")
     state = emulator.state(StorageState)
     now = emulator.now()
     link = _Link(
@@ -128,7 +128,7 @@ def _upload_file(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @http_route("_cos/")
-async def _cos(emulator: Emulator, request: web.Request) -> web.StreamResponse:
+async def _cos(emulator: EmulatorBase, request: web.Request) -> web.StreamResponse:
     key = unquote(request.match_info["path"].strip("/")[len("_cos/") :])
     state = emulator.state(StorageState)
     if request.method == "POST":
@@ -139,7 +139,7 @@ async def _cos(emulator: Emulator, request: web.Request) -> web.StreamResponse:
 
 
 async def _cos_upload(
-    emulator: Emulator, state: StorageState, key: str, request: web.Request
+    emulator: EmulatorBase, state: StorageState, key: str, request: web.Request
 ) -> web.Response:
     link = state.links.get(key)
     if link is None:
@@ -175,7 +175,9 @@ async def _cos_upload(
     return web.Response(status=204)
 
 
-def _cos_download(emulator: Emulator, state: StorageState, key: str, request: web.Request) -> web.Response:
+def _cos_download(
+    emulator: EmulatorBase, state: StorageState, key: str, request: web.Request
+) -> web.Response:
     try:
         expires = int(request.query.get("t", ""))
     except ValueError:
@@ -195,14 +197,14 @@ def _cos_download(emulator: Emulator, state: StorageState, key: str, request: we
 
 def _batch_refused(items: object) -> dict[str, Any] | None:
     if not isinstance(items, list) or not items:
-        return _error(40101, "missing parameter")
+        return error(40101, "missing parameter")
     if len(items) > BATCH_LIMIT:
-        return _error(40097, f"invalid args: at most {BATCH_LIMIT} files per call")
+        return error(40097, f"invalid args: at most {BATCH_LIMIT} files per call")
     return None
 
 
 @route("tcb/batchdownloadfile", TokenKind.ACCESS)
-def _batch_download(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _batch_download(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     items = call.data.get("file_list")
     refused = _batch_refused(items)
     if refused is not None:
@@ -212,7 +214,7 @@ def _batch_download(emulator: Emulator, call: Call) -> dict[str, Any]:
     for item in items:
         file_id, max_age = item.get("fileid"), item.get("max_age")
         if not isinstance(max_age, int) or max_age <= 0:
-            return _error(40097, "invalid args: max_age")
+            return error(40097, "invalid args: max_age")
         found = _parse_file_id(file_id)
         if found is None or file_id not in state.files:
             out.append({"fileid": file_id, "download_url": "", "status": -1, "errmsg": _NO_FILE})
@@ -225,7 +227,7 @@ def _batch_download(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("tcb/batchdeletefile", TokenKind.ACCESS)
-def _batch_delete(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _batch_delete(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     items = call.data.get("fileid_list")
     refused = _batch_refused(items)
     if refused is not None:
@@ -243,16 +245,16 @@ def _batch_delete(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("tcb/getqcloudtoken", TokenKind.ACCESS)
-def _qcloud_token(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _qcloud_token(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     assert call.issued is not None
     lifespan = call.data.get("lifespan")
     if not isinstance(lifespan, int) or not 0 < lifespan <= 7200:
-        return _error(40097, "invalid args: lifespan")
+        return error(40097, "invalid args: lifespan")
     now = emulator.now()
     calls = emulator.state(StorageState).qcloud_calls.setdefault(call.issued.appid, [])
     calls[:] = [t for t in calls if t > now - 3600]
     if len(calls) >= 10:
-        return _error(45009, "reach max api daily quota limit")
+        return error(45009, "reach max api daily quota limit")
     calls.append(now)
     return {
         "errcode": 0,
@@ -267,22 +269,22 @@ def _qcloud_token(emulator: Emulator, call: Call) -> dict[str, Any]:
 # --- environments ---------------------------------------------------------------------------
 
 
-def _envs(emulator: Emulator, call: Call) -> list[dict[str, str]]:
+def _envs(emulator: EmulatorBase, call: Call) -> list[dict[str, str]]:
     assert call.issued is not None
     return emulator.state(StorageState).envs.setdefault(call.issued.appid, [])
 
 
-def _stamp(emulator: Emulator) -> str:
+def _stamp(emulator: EmulatorBase) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(emulator.now()))
 
 
 @route("tcb/createenvandresource", TokenKind.ACCESS)
-def _create_env(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _create_env(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     alias = call.data.get("alias")
     if call.data.get("type") != "CreatePostpayPackage":
-        return _error(40097, "invalid args: type")
+        return error(40097, "invalid args: type")
     if not isinstance(alias, str) or not alias:
-        return _error(40101, "missing parameter")
+        return error(40101, "missing parameter")
     env = f"{alias}-{secrets.token_hex(8)}"
     now = _stamp(emulator)
     _envs(emulator, call).append(
@@ -301,10 +303,10 @@ def _create_env(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 # Batch mode converts an environment with the platform's component token on the same path.
 @route("tcb/modifyenv", (TokenKind.ACCESS, TokenKind.COMPONENT))
-def _modify_env(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _modify_env(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     env = call.data.get("env")
     if not isinstance(env, str) or not env:
-        return _error(40101, "missing parameter")
+        return error(40101, "missing parameter")
     envs = _envs(emulator, call)
     if not any(e["env"] == env for e in envs):
         now = _stamp(emulator)
@@ -313,39 +315,39 @@ def _modify_env(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 @route("tcb/shareenv", TokenKind.ACCESS)
-def _share_env(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _share_env(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     env, appid = call.data.get("env"), call.data.get("appid")
     if not isinstance(env, str) or not env or not isinstance(appid, str) or not appid:
-        return _error(40101, "missing parameter")
+        return error(40101, "missing parameter")
     if not any(e["env"] == env for e in _envs(emulator, call)):
-        return _error(40097, "invalid args: unknown env")
+        return error(40097, "invalid args: unknown env")
     emulator.state(StorageState).shares.add((env, appid))
     return {"errcode": 0, "errmsg": "ok"}
 
 
 @route("tcb/getenvinfo", TokenKind.ACCESS)
-def _get_env_info(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _get_env_info(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     env = call.data.get("env")
     rows = [e for e in _envs(emulator, call) if env is None or e["env"] == env]
     return {"errcode": 0, "errmsg": "ok", "info_list": rows}
 
 
 @route("tcb/usecloudaccesstoken", TokenKind.ACCESS)
-def _cloud_access_token(emulator: Emulator, call: Call) -> dict[str, Any]:
+def _cloud_access_token(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     data = call.data
     env = data.get("env")
     if not isinstance(env, str) or not env:
-        return _error(40101, "missing parameter")
+        return error(40101, "missing parameter")
     current = emulator.state(StorageState).access.setdefault(
         env, {"open": True, "api_whitelist": ["/*"], "version": 1}
     )
     if data.get("action") == "get":
         return {"errcode": 0, "errmsg": "ok", **current}
     if data.get("action") != "set":
-        return _error(40097, "invalid args: action")
+        return error(40097, "invalid args: action")
     if not isinstance(data.get("open"), bool) or not isinstance(data.get("api_whitelist"), list):
-        return _error(40101, "missing parameter")
+        return error(40101, "missing parameter")
     if data.get("version") != current["version"]:
-        return _error(40097, "invalid args: version is not the latest")
+        return error(40097, "invalid args: version is not the latest")
     current.update(open=data["open"], api_whitelist=data["api_whitelist"], version=current["version"] + 1)
     return {"errcode": 0, "errmsg": "ok"}
