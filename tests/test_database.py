@@ -283,6 +283,8 @@ STATEMENT_MISTAKES: list[tuple[str, object, list[str]]] = [
     ("add", todos_ref, ["not a wxtcb.db CollectionRef", "db.collection(name).add(…)"]),
     ("add", todos_ref.get(), ["ends in get()", "database.query()"]),
     ("add", 'db.collection("todos").count()', ["ends in count()", "database.count()"]),
+    ("migrate_export", todos_ref.count(), ["ends in count()", "database.count()"]),
+    ("migrate_export", todos_ref.where({"a": 1}), ["not a wxtcb.db Query", "end it with .get()"]),
     ("aggregate", todos_ref.get(), ["not a wxtcb.db Statement", "aggregate().match"]),
     ("aggregate", todos_ref.where({"a": 1}), ["not a wxtcb.db Query", "aggregate().match"]),
     ("aggregate", "", ["not an empty string", "aggregate().match"]),
@@ -298,8 +300,9 @@ async def test_every_statement_mistake_says_what_was_passed_and_what_to_call(
     emulator: Emulator, client: wxtcb.Client, call: str, value: object, words: list[str]
 ) -> None:
     """Each wrong statement is refused before any I/O, naming the method, what it got and what to call."""
+    args = (ENV, "out.json", value) if call == "migrate_export" else (ENV, value)
     with pytest.raises(wxtcb.InvalidRequestError) as caught:
-        await getattr(client.database, call)(ENV, value)
+        await getattr(client.database, call)(*args)
     message = str(caught.value)
     assert message.startswith(f"database.{call}()"), message
     for word in words:

@@ -392,12 +392,14 @@ _SENT_BY = {
 _LAST_BARE_CALL = re.compile(r"\.\s*(get|count|remove|end)\s*\(\s*\)\s*;?\s*$")
 
 
-def _statement(value: db.Statement | str, *actions: str) -> str:
+def _statement(value: db.Statement | str, *actions: str, caller: str | None = None) -> str:
     """A `wxtcb.db.Statement` whose action fits the endpoint, or text that ends as it should: its text.
 
-    Each refusal says what was passed and what to call instead.
+    Each refusal says what was passed and what to call instead; *caller* names the method when it
+    is not the one that sends the action (an export takes a ``get()`` statement).
     """
     sent_by, call = _SENT_BY[actions[0]]
+    sent_by = caller or sent_by
     wanted = " or ".join(f"{a}()" for a in actions)
     # Valid both as Python (the builder) and as statement text (the CLI).
     example = "db.collection('todos')" + ("" if actions[0] == "add" else ".where({'title': 'x'})") + call
@@ -443,6 +445,10 @@ def _statement(value: db.Statement | str, *actions: str) -> str:
 
 def _get(value: db.Statement | str) -> str:
     return _statement(value, "get")
+
+
+def _export(value: db.Statement | str) -> str:
+    return _statement(value, "get", caller="database.migrate_export()")
 
 
 def _add(value: db.Statement | str) -> str:
@@ -723,7 +729,7 @@ class DatabaseMigrateExport(Method[int]):
 
     env: str = attrs.field(validator=env_id)
     file_path: str = attrs.field(validator=_file_path)
-    query: str = attrs.field(converter=_get)
+    query: str = attrs.field(converter=_export)
     file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
 
 
