@@ -7,6 +7,11 @@ aiohttp (a wxtcb dependency): no network, no browser download. Each page is capt
 ``OUT_DIR/<page>@<width>.png``; a page taller than ``--max-height`` is captured in parts,
 ``<page>@<width>-1.png``, ``-2``… (nothing is cut off). Used by ``nox -s docs-shots``; the
 screenshots are artefacts, kept out of git.
+
+Each page is also measured: a table wider than its box (its last columns hidden until scrolled)
+or anything wider than the screen is printed as ``clipped: <page>@<width>: …``, since a headless
+screenshot shows no scrollbar. Code blocks are left out: they scroll by design (wrapping would
+lose Python's indentation).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import Any
 
 import aiohttp
 
-__all__ = ["WIDTHS", "find_chromium", "main", "pages"]
+__all__ = ["CLIPPED_JS", "WIDTHS", "clipped", "find_chromium", "main", "pages"]
 
 #: Desktop and phone widths (CSS pixels).
 WIDTHS = (1280, 390)
@@ -131,6 +136,36 @@ async def _browser(chromium: str) -> AsyncIterator[_Tab]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+#: What is clipped on the page as shown: tables wider than their box, content wider than the screen.
+CLIPPED_JS = r"""
+(() => {
+  const found = [];
+  const screen = document.documentElement.clientWidth;
+  for (const box of document.querySelectorAll('.md-typeset__scrollwrap')) {
+    if (box.scrollWidth > box.clientWidth + 2) {
+      const head = (box.querySelector('th') || box).innerText.trim().slice(0, 30);
+      found.push(`table (${head}…) ${box.scrollWidth} px in ${box.clientWidth} px`);
+    }
+  }
+  for (const el of document.querySelectorAll('.md-content *')) {
+    if (el.getBoundingClientRect().right > screen + 1 && !el.closest('.md-typeset__scrollwrap, pre')) {
+      const text = (el.innerText || '').trim().slice(0, 30);
+      found.push(`${el.tagName.toLowerCase()} (${text}…) past the screen`);
+      break;
+    }
+  }
+  return found;
+})()
+"""
+
+
+async def clipped(tab: _Tab) -> list[str]:
+    """What the page loaded in *tab* hides at its current width (see `CLIPPED_JS`)."""
+    answer = await tab.call("Runtime.evaluate", expression=CLIPPED_JS, returnByValue=True)
+    found: list[str] = answer.get("result", {}).get("value", [])
+    return found
+
+
 async def _shoot(tab: _Tab, url: str, width: int, out: Path, max_height: int) -> list[Path]:
     mobile = width < 600
     await tab.call(
@@ -139,6 +174,8 @@ async def _shoot(tab: _Tab, url: str, width: int, out: Path, max_height: int) ->
     await tab.call("Page.navigate", url=url)
     await tab.wait_for("Page.loadEventFired")
     await asyncio.sleep(0.3)  # fonts and the theme's scripts settle
+    for problem in await clipped(tab):
+        print(f"clipped: {out.stem}: {problem}", file=sys.stderr)
     metrics = await tab.call("Page.getLayoutMetrics")
     height = int(metrics["cssContentSize"]["height"])
     await tab.call(

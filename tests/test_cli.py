@@ -220,3 +220,126 @@ def test_emulator_command_serves(tmp_path: Path) -> None:
         proc.wait(10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+@pytest.fixture
+def no_credentials_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No WXTCB_* variable leaks in from the shell running the tests."""
+    for name in (
+        "WXTCB_APPID",
+        "WXTCB_SECRET",
+        "WXTCB_COMPONENT_APPID",
+        "WXTCB_COMPONENT_SECRET",
+        "WXTCB_COMPONENT_TICKET",
+        "WXTCB_AUTHORIZER_APPID",
+        "WXTCB_AUTHORIZER_REFRESH_TOKEN",
+        "WXTCB_BASE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+SECRET_LOOKING = "0123456789abcdef0123456789abcdef"
+
+#: (flags, words the one line must contain): each credential mistake names what is wrong.
+CREDENTIAL_MISTAKES: list[tuple[list[str], list[str]]] = [
+    (["--appid", "wx1234567890abcdef"], ["--appid is given", "pass --secret", "WXTCB_SECRET"]),
+    (["--secret", "s3cr3t-value"], ["--secret is given", "pass --appid", "WXTCB_APPID"]),
+    ([], ["no credentials", "--appid and --secret", "--emulator"]),
+    (["--appid", "98765", "--secret", "s"], ["--appid is not a WeChat appid", "does not start with 'wx'"]),
+    (["--appid", "wx123", "--secret", "s"], ["--appid is not a WeChat appid", "5 characters, not 18"]),
+    (["--appid", "WX1234567890ABCDEF", "--secret", "s"], ["does not start with 'wx'"]),
+    (["--appid", "wx1234567890ABCDEF", "--secret", "s"], ["upper-case"]),
+    (["--appid", "wx1234567890abcdeg", "--secret", "s"], ["other than 0-9 and a-f"]),
+    (["--appid", SECRET_LOOKING, "--secret", "s"], ["shape of an AppSecret"]),
+    (
+        ["--component-appid", "wx1234567890abcdef", "--component-secret", "c"],
+        ["acting for a merchant needs --ticket, --authorizer-appid, --refresh-token"],
+    ),
+    (
+        [
+            *["--component-appid", "comp", "--component-secret", "c", "--ticket", "t"],
+            *["--authorizer-appid", "wx1234567890abcdef", "--refresh-token", "r"],
+        ],
+        ["--component-appid is not a WeChat appid"],
+    ),
+    (["--emulator", "--appid", "wx1234567890abcdef", "--secret", "s"], ["--emulator", "--appid, --secret"]),
+    (["--emulator", "--base-url", "http://127.0.0.1:9"], ["--emulator", "--base-url would be ignored"]),
+    (
+        ["--third-party", "--appid", "wx1234567890abcdef", "--secret", "s"],
+        ["--third-party goes with --emulator"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"), CREDENTIAL_MISTAKES, ids=[" ".join(f) for f, _ in CREDENTIAL_MISTAKES]
+)
+def test_credential_mistakes_name_what_is_wrong(
+    capsys: pytest.CaptureFixture[str], no_credentials_in_env: None, flags: list[str], words: list[str]
+) -> None:
+    """A missing half, an appid WeChat cannot have issued, or credentials given with --emulator: exit 2,
+    one line that says which flag is wrong and how, with no network (no DNS error) and no value echoed."""
+    code, out, err = run(capsys, "callback-config", "get", *flags)
+    assert code == 2, err
+    assert out == ""
+    line = err.strip()
+    assert len(line.splitlines()) == 1, err
+    for word in words:
+        assert word in line, (word, line)
+    assert "TransportError" not in line
+    assert_no_secret([line], [SECRET_LOOKING, "s3cr3t-value", "98765"])
+
+
+def test_emulator_ignores_credentials_in_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --emulator, WXTCB_* variables (set for real work) are not used: the demo app answers."""
+    monkeypatch.setenv("WXTCB_APPID", "wx1234567890abcdef")
+    monkeypatch.setenv("WXTCB_SECRET", "real-secret-from-the-shell")
+    monkeypatch.setenv("WXTCB_COMPONENT_APPID", "wxabcdefabcdefabcd")
+    monkeypatch.setenv("WXTCB_BASE_URL", "http://127.0.0.1:9")
+    code, out, err = run(capsys, "callback-config", "get", "--emulator")
+    assert code == 0, err
+    assert f"as {DEMO_APPID}" in err
+    assert json.loads(out)["container_config"]["enable"] is True
+
+
+def test_an_appid_of_another_shape_is_accepted_by_another_host(
+    capsys: pytest.CaptureFixture[str], served: Emulator
+) -> None:
+    """The appid check applies to WeChat's host only: an emulator's demo appid works with its --base-url."""
+    code, _out, err = run(capsys, "callback-config", "get", *creds(served))
+    assert code == 0, err
+
+
+def test_emulator_command_prints_credentials_a_curl_user_can_paste() -> None:
+    """`wxtcb emulator` prints the demo appid and secret as values, and a curl line that fetches a token."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wxtcb", "emulator", "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    url = lines[0].split()[-1]
+    # The demo secret is a public value of the emulator (it is in wxtcb's source), not a user's secret.
+    assert lines[1].strip() == f"demo app: appid {DEMO_APPID}, secret {DEMO_SECRET}"
+    assert lines[2].startswith(f"a token: curl -s {url}/cgi-bin/stable_token -d '")
+    body = json.loads(lines[2].split(" -d ", 1)[1].strip().strip("'"))
+    assert body == {"grant_type": "client_credential", "appid": DEMO_APPID, "secret": DEMO_SECRET}
+    assert "wxtcb.testing.DEMO_SECRET" not in "".join(lines)
+
+
+def test_db_query_without_get_is_a_usage_error_naming_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
+    """`wxtcb db query` with a statement that does not end in .get() says so and what to add: exit 2."""
+    code, out, err = run(
+        capsys, "db", "query", "--emulator", "prod", 'db.collection("todos").where({done:false})'
+    )
+    assert code == 2
+    assert out == ""
+    line = err.strip().splitlines()[-1]
+    assert "does not end in one: end it with .get()" in line, line

@@ -65,7 +65,8 @@ def test_bad_connection_flags_are_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], flags: list[str], message: str
 ) -> None:
     """--timeout 0 and a --base-url without a scheme are refused before anything is sent: exit 2."""
-    code, out, err = run(capsys, "callback-config", "get", "--appid", DEMO_APPID, "--secret", "s", *flags)
+    appid = "wx1234567890abcdef"  # the shape WeChat's host needs (the demo appid is the emulator's)
+    code, out, err = run(capsys, "callback-config", "get", "--appid", appid, "--secret", "s", *flags)
     assert code == 2
     assert out == ""
     assert message in one_line(err)

@@ -253,3 +253,68 @@ async def test_bad_iterate_is_refused_before_io(emulator: Emulator, client: wxtc
         async for _doc in client.database.iterate(ENV, db.collection("t").get()):  # type: ignore[arg-type]
             pass
     assert sum(emulator.calls.values()) == 0
+
+
+todos_ref = db.collection("todos")
+
+#: (namespace method, what is passed, words the message must contain: what was passed, what to call)
+STATEMENT_MISTAKES: list[tuple[str, object, list[str]]] = [
+    ("query", todos_ref.where({"done": False}), ["not a wxtcb.db Query", "end it with .get()"]),
+    ("query", todos_ref, ["not a wxtcb.db CollectionRef", "end it with .get()"]),
+    ("query", todos_ref.doc("t1"), ["not a wxtcb.db DocumentRef", "where({'_id': id}).get()"]),
+    ("query", todos_ref.count(), ["ends in count()", "send it with database.count()"]),
+    ("query", todos_ref.where({"done": True}).remove(), ["ends in remove()", "database.delete()"]),
+    ("query", 'db.collection("todos").where({done:false})', ["does not end in one", "end it with .get()"]),
+    ("query", 'db.collection("todos").count()', ["this text ends in count()", "database.count()"]),
+    ("query", 'db.collection("t").aggregate().end()', ["ends in end()", "database.aggregate()"]),
+    ("query", "  ", ["an empty statement", ".get()"]),
+    ("query", None, ["not a NoneType", ".get()"]),
+    ("query", {"done": False}, ["not a dict", ".get()"]),
+    ("count", todos_ref.where({"done": False}), ["not a wxtcb.db Query", "end it with .count()"]),
+    ("count", todos_ref.get(), ["ends in get()", "database.query()"]),
+    ("count", 'db.collection("todos").get()', ["ends in get()", "database.query()"]),
+    ("delete", todos_ref.where({"done": True}), ["not a wxtcb.db Query", "end it with .remove()"]),
+    ("delete", todos_ref.doc("t1"), ["not a wxtcb.db DocumentRef", "end it with .remove()"]),
+    ("delete", todos_ref.add({"a": 1}), ["ends in add()", "database.add()"]),
+    ("update", todos_ref.where({"done": True}), ["not a wxtcb.db Query", "end it with .update(…)"]),
+    ("update", todos_ref.doc("t1"), ["not a wxtcb.db DocumentRef", "end it with .update(…)"]),
+    ("update", todos_ref.get(), ["ends in get()", "database.query()"]),
+    ("update", 'db.collection("todos").where({a:1}).remove()', ["ends in remove()", "database.delete()"]),
+    ("add", todos_ref, ["not a wxtcb.db CollectionRef", "db.collection(name).add(…)"]),
+    ("add", todos_ref.get(), ["ends in get()", "database.query()"]),
+    ("add", 'db.collection("todos").count()', ["ends in count()", "database.count()"]),
+    ("migrate_export", todos_ref.count(), ["ends in count()", "database.count()"]),
+    ("migrate_export", todos_ref.where({"a": 1}), ["not a wxtcb.db Query", "end it with .get()"]),
+    ("aggregate", todos_ref.get(), ["not a wxtcb.db Statement", "aggregate().match"]),
+    ("aggregate", todos_ref.where({"a": 1}), ["not a wxtcb.db Query", "aggregate().match"]),
+    ("aggregate", "", ["not an empty string", "aggregate().match"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "value", "words"),
+    STATEMENT_MISTAKES,
+    ids=[f"{c}-{type(v).__name__}-{i}" for i, (c, v, _w) in enumerate(STATEMENT_MISTAKES)],
+)
+async def test_every_statement_mistake_says_what_was_passed_and_what_to_call(
+    emulator: Emulator, client: wxtcb.Client, call: str, value: object, words: list[str]
+) -> None:
+    """Each wrong statement is refused before any I/O, naming the method, what it got and what to call."""
+    args = (ENV, "out.json", value) if call == "migrate_export" else (ENV, value)
+    with pytest.raises(wxtcb.InvalidRequestError) as caught:
+        await getattr(client.database, call)(*args)
+    message = str(caught.value)
+    assert message.startswith(f"database.{call}()"), message
+    for word in words:
+        assert word in message, (word, message)
+    assert "must be a wxtcb.db.Statement or a non-empty string" not in message
+    assert sum(emulator.calls.values()) == 0
+
+
+async def test_statement_texts_with_the_right_ending_are_sent(
+    emulator: Emulator, client: wxtcb.Client, todos: list[str]
+) -> None:
+    """Text statements that end as their endpoint needs (trailing spaces allowed) still go through."""
+    page = await client.database.query(ENV, 'db.collection("todos").where({done:false}).limit(2).get() ')
+    assert len(page.data) == 2
+    assert await client.database.count(ENV, 'db.collection("todos").where({done:true}).count()') == 13

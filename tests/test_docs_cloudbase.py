@@ -48,3 +48,18 @@ async def test_database_example(emulator: Emulator, client: wxtcb.Client) -> Non
     open_ids = [d["_id"] for d in await example.open_todos(client, ENV)]
     assert open_ids == [d["_id"] for d in docs if not d["done"]]
     assert emulator.calls["tcb/databasequery"] == 1 + 2  # find_by_title, then two pages of 100 (166 open)
+
+
+async def test_database_example_add(emulator: Emulator, client: wxtcb.Client) -> None:
+    """add_todos() inserts one open todo per title with one databaseadd call and returns their ids in order."""
+    example = load_module(DOCS / "examples" / "database_example.py")
+    emulator.seed_collection(ENV, "todos", [])
+    ids = await example.add_todos(client, ENV, ["write", 'say "hi"'])
+    assert len(ids) == 2
+    assert len(set(ids)) == 2
+    stored = emulator.collection_documents(ENV, "todos")
+    assert [(d["_id"], d["title"], d["done"]) for d in stored] == [
+        (ids[0], "write", False),
+        (ids[1], 'say "hi"', False),
+    ]
+    assert emulator.calls["tcb/databaseadd"] == 1

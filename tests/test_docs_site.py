@@ -208,3 +208,84 @@ def test_every_attribute_in_the_reference_has_a_description() -> None:
             if heading and contents >= 0 and _EMPTY_CONTENTS.match(chunk, contents):
                 bare.append(f"{page.relative_to(site).parent}: {heading[1]}")
     assert not bare, f"{len(bare)} entries without a description:\n" + "\n".join(bare)
+
+
+#: <link rel=…> values the browser fetches (canonical, next, prev… are only links).
+_FETCHED_RELS = {
+    "stylesheet",
+    "preconnect",
+    "preload",
+    "prefetch",
+    "dns-prefetch",
+    "modulepreload",
+    "icon",
+    "manifest",
+}
+_CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:https?:)?//[^'")\s]+)""", re.I)
+
+
+class _Fetches(HTMLParser):
+    """What loading one HTML page fetches by itself (scripts, styles, fonts, images, frames)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.repository_widget = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {name: value or "" for name, value in attrs}
+        if tag == "link" and _FETCHED_RELS & set(a.get("rel", "").lower().split()):
+            self.urls.append(a.get("href", ""))
+        elif tag in ("script", "img", "iframe", "source", "audio", "video", "embed") and a.get("src"):
+            self.urls.append(a["src"])
+        elif tag == "object" and a.get("data"):
+            self.urls.append(a["data"])
+        self.urls += [m[1] for m in _CSS_URL.finditer(a.get("style", ""))]
+        # mkdocs-material's repository widget fetches its stars and forks from api.github.com.
+        self.repository_widget |= a.get("data-md-component") == "source"
+
+    def handle_data(self, data: str) -> None:
+        self.urls += [m[1] for m in _CSS_URL.finditer(data)]  # inline <style> blocks
+
+
+def _external(url: str) -> bool:
+    return url.startswith("//") or urlparse(url).scheme in ("http", "https")
+
+
+def test_no_page_fetches_from_another_host() -> None:
+    """No built page loads a font, script, style, image or frame from another host (Google Fonts and
+    GitHub's API are slow or blocked in mainland China, where WeChat's developers read this site),
+    and no stylesheet of the site imports one; links a reader clicks are not fetches and are allowed."""
+    site = _site()
+    found = []
+    for page in sorted(site.rglob("*.html")):
+        fetches = _Fetches()
+        fetches.feed(page.read_text(encoding="utf-8"))
+        found += [f"{page.relative_to(site)}: {url}" for url in fetches.urls if _external(url)]
+        if fetches.repository_widget:
+            found.append(f"{page.relative_to(site)}: the repository widget (repo_url) calls api.github.com")
+    for css in sorted(site.rglob("*.css")):
+        found += [
+            f"{css.relative_to(site)}: {m[1]}" for m in _CSS_URL.finditer(css.read_text(encoding="utf-8"))
+        ]
+    assert not found, "\n".join(found[:40])
+
+
+def test_the_fetch_check_sees_what_it_must_refuse() -> None:
+    """The parser behind the check above finds Google Fonts, a CDN script and the repository widget."""
+    page = _Fetches()
+    page.feed(
+        '<link rel="preconnect" href="https://fonts.gstatic.com">'
+        '<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">'
+        '<link rel="canonical" href="https://wxtcb.github.io/wxtcb/">'
+        '<script src="//cdn.example.com/x.js"></script><a href="https://github.com/x">repo</a>'
+        "<style>@import 'https://fonts.googleapis.com/css2';</style>"
+        '<a class="md-source" data-md-component="source" href="https://github.com/x"></a>'
+    )
+    assert [u for u in page.urls if _external(u)] == [
+        "https://fonts.gstatic.com",
+        "https://fonts.googleapis.com/css?family=Roboto",
+        "//cdn.example.com/x.js",
+        "https://fonts.googleapis.com/css2",
+    ]
+    assert page.repository_widget

@@ -109,3 +109,41 @@ def test_griffe_extension_turns_rest_literal_blocks_into_fences() -> None:
     )
     assert rest == "Summary."
     assert items == {"a": "First.", "b": "Second,\nlong."}
+
+
+def test_soft_breaks_never_split_at_a_hyphen_and_keep_the_text() -> None:
+    """Long inline code gets <wbr> after / . _ (in prose and tables alike), each hyphenated run is kept
+    whole in a nobreak span, short code is unchanged, code blocks are untouched, and the visible text
+    (what a reader copies) is exactly the original."""
+    import re
+
+    hooks = load_module(SCRIPTS / "docs_hooks.py")
+    prose = "<p><code>cgi-bin/message/custom/send</code> and <code>x</code></p>"
+    table = "<table><tr><td><code>platform.batch.database.collections.create()</code></td></tr></table>"
+    block = '<pre><span></span><code>cgi-bin/message/custom/send = "long-enough-text"</code></pre>'
+    out = hooks.soft_breaks(prose + table + block)
+    assert '<code><span class="wxtcb-nobreak">cgi-bin/</span><wbr>message/<wbr>custom/<wbr>send</code>' in out
+    assert "<code>x</code>" in out
+    assert "<code>platform.<wbr>batch.<wbr>database.<wbr>collections.<wbr>create()</code>" in out
+    assert block in out
+    assert re.sub(r"<wbr>|</?span[^>]*>", "", out.replace(block, "")) == re.sub(
+        r"</?span[^>]*>", "", prose + table
+    )
+    assert '<code><span class="wxtcb-nobreak">--base-url</span></code>' in hooks.soft_breaks(
+        "<code>--base-url</code>"
+    )
+
+
+def test_label_cells_gives_each_cell_its_column_heading() -> None:
+    """Every <td> of a Markdown table carries its column's heading (tags stripped, quotes escaped)."""
+    hooks = load_module(SCRIPTS / "docs_hooks.py")
+    html = (
+        '<table><thead><tr><th>Provider</th><th><code>What</code> it sends</th><th>"Setup"</th></tr></thead>'
+        "<tbody><tr><td>a</td><td>b</td><td>c</td></tr><tr><td>d</td><td>e</td><td>f</td></tr></tbody></table>"
+        '<table class="x"><tr><td>untouched</td></tr></table>'
+    )
+    out = hooks.label_cells(html)
+    assert out.count('<td data-label="Provider">') == 2
+    assert out.count('<td data-label="What it sends">') == 2
+    assert out.count('<td data-label="&quot;Setup&quot;">') == 2
+    assert '<table class="x"><tr><td>untouched</td></tr></table>' in out

@@ -105,6 +105,7 @@ def test_wxtcb_emulator_says_what_data_it_serves(flags: list[str], seeded: bool)
         assert proc.stdout is not None
         url = proc.stdout.readline().split()[-1]
         proc.stdout.readline()  # the demo app
+        proc.stdout.readline()  # a curl line that fetches a token
         data_line = proc.stdout.readline()
         assert ("seed_demo()" in data_line) is seeded
         assert "wxtcb.testing.Emulator()" in data_line

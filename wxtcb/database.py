@@ -380,23 +380,77 @@ def collection_name_field(_: object, __: attrs.Attribute[str], value: object) ->
     db.checked_name(value, "collection_name")
 
 
-def _statement(value: db.Statement | str, *actions: str) -> str:
-    """A `wxtcb.db.Statement` whose action fits the endpoint, or a non-empty string: its text."""
+#: For each statement action: the namespace method that sends it, and the call a builder query ends with.
+_SENT_BY = {
+    "get": ("database.query()", ".get()"),
+    "count": ("database.count()", ".count()"),
+    "update": ("database.update()", ".update({'title': 'y'})"),
+    "set": ("database.update()", ".update({'title': 'y'})"),
+    "remove": ("database.delete()", ".remove()"),
+    "add": ("database.add()", ".add({'title': 'x'})"),
+}
+#: A statement text's last call when it takes no arguments: get(), count(), remove(), end().
+_LAST_BARE_CALL = re.compile(r"\.\s*(get|count|remove|end)\s*\(\s*\)\s*;?\s*$")
+
+
+def _statement(value: db.Statement | str, *actions: str, caller: str | None = None) -> str:
+    """A `wxtcb.db.Statement` whose action fits the endpoint, or text that ends as it should: its text.
+
+    Each refusal says what was passed and what to call instead; *caller* names the method when it
+    is not the one that sends the action (an export takes a ``get()`` statement).
+    """
+    sent_by, call = _SENT_BY[actions[0]]
+    sent_by = caller or sent_by
+    wanted = " or ".join(f"{a}()" for a in actions)
+    # Valid both as Python (the builder) and as statement text (the CLI).
+    example = "db.collection('todos')" + ("" if actions[0] == "add" else ".where({'title': 'x'})") + call
     if isinstance(value, db.Statement):
         if value.action not in actions:
-            wanted = " or ".join(f"{a}()" for a in actions)
             raise InvalidRequestError(
-                f"this endpoint takes a statement ending in {wanted}, not {value.action}()"
+                f"{sent_by} takes a statement ending in {wanted}; this one ends in {value.action}(): "
+                f"send it with {_SENT_BY[value.action][0]}"
             )
         return value.text
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequestError("the statement must be a wxtcb.db.Statement or a non-empty string")
+    if isinstance(value, (db.Query, db.CollectionRef, db.DocumentRef)):
+        ends = call if call.endswith("()") else call.split("(")[0] + "(…)"
+        if actions[0] == "add":
+            how = f"build it with db.collection(name).add(…), e.g. {example}"
+        elif isinstance(value, db.DocumentRef) and actions[0] in ("get", "count"):
+            how = f"select a document by id, e.g. db.collection('todos').where({{'_id': id}}){call}"
+        else:
+            how = f"end it with {ends}, e.g. {example}"
+        raise InvalidRequestError(
+            f"{sent_by} takes a finished statement, not a wxtcb.db {type(value).__name__} "
+            f"(a builder without its last call): {how}"
+        )
+    if not isinstance(value, str):
+        raise InvalidRequestError(
+            f"{sent_by} takes a wxtcb.db statement or its text, not a {type(value).__name__}: e.g. {example}"
+        )
+    if not value.strip():
+        raise InvalidRequestError(f"{sent_by} got an empty statement: e.g. {example}")
+    last = _LAST_BARE_CALL.search(value)
+    if last is not None and last[1] not in actions:
+        other = "database.aggregate()" if last[1] == "end" else _SENT_BY[last[1]][0]
+        raise InvalidRequestError(
+            f"{sent_by} takes a statement ending in {wanted}; this text ends in {last[1]}(): "
+            f"send it with {other}"
+        )
+    if last is None and actions[0] in ("get", "count", "remove"):
+        raise InvalidRequestError(
+            f"{sent_by} takes a statement ending in {wanted}; this text does not end in one: "
+            f"end it with {call}, e.g. {example}"
+        )
     return value
 
 
 def get_statement(value: db.Statement | str) -> str:
     """A ``get()`` statement's text (shared with `wxtcb.batch.database`, like the other checks)."""
     return _statement(value, "get")
+
+
+def _export(value: db.Statement | str) -> str:
+    return _statement(value, "get", caller="database.migrate_export()")
 
 
 def add_statement(value: db.Statement | str) -> str:
@@ -420,9 +474,16 @@ def _count(value: db.Statement | str) -> str:
 
 def aggregate_statement(value: str) -> str:
     """An aggregate statement's text, checked (shared with `wxtcb.batch.database`)."""
-    if not isinstance(value, str) or not value.strip():
+    example = "'db.collection(\"todos\").aggregate().match({done: false}).end()'"
+    if isinstance(value, (db.Statement, db.Query, db.CollectionRef, db.DocumentRef)):
         raise InvalidRequestError(
-            "an aggregate statement is a non-empty string (db.collection(…).aggregate()…end())"
+            f"database.aggregate() takes the aggregation as text (wxtcb.db builds no aggregations), "
+            f"not a wxtcb.db {type(value).__name__}: e.g. {example}"
+        )
+    if not isinstance(value, str) or not value.strip():
+        got = "an empty string" if isinstance(value, str) else f"a {type(value).__name__}"
+        raise InvalidRequestError(
+            f"database.aggregate() takes the aggregation as non-empty text, not {got}: e.g. {example}"
         )
     return value
 
@@ -433,8 +494,8 @@ class DatabaseQuery(Method[QueryResult]):
 
     Attributes:
         env: ``env``, the environment id (non-empty).
-        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``get()`` (or its text,
-            non-empty).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``get()``, or its text
+            (which must end in ``.get()``).
     """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint("tcb/databasequery", doc=_DOCS + "databaseQuery.html")
@@ -500,8 +561,8 @@ class DatabaseDelete(Method[int]):
 
     Attributes:
         env: ``env``, the environment id (non-empty).
-        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``remove()`` (or its text,
-            non-empty).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``remove()``, or its text
+            (which must end in ``.remove()``).
     """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
@@ -518,8 +579,8 @@ class DatabaseCount(Method[int]):
 
     Attributes:
         env: ``env``, the environment id (non-empty).
-        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``count()`` (or its text,
-            non-empty).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``count()``, or its text
+            (which must end in ``.count()``).
     """
 
     __endpoint__: ClassVar[Endpoint] = Endpoint(
@@ -662,8 +723,8 @@ class DatabaseMigrateExport(Method[int]):
     Attributes:
         env: ``env``, the environment id (non-empty).
         file_path: ``file_path``, where the file is written in the environment's storage (a non-empty string).
-        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``get()`` (or its text,
-            non-empty).
+        query: ``query``, the statement text: a `wxtcb.db.Statement` ending in ``get()``, or its text
+            (which must end in ``.get()``).
         file_type: ``file_type``, `FileType.JSON` (1) or `FileType.CSV` (2); an integer is converted.
     """
 
@@ -676,7 +737,7 @@ class DatabaseMigrateExport(Method[int]):
 
     env: str = attrs.field(validator=env_id)
     file_path: str = attrs.field(validator=file_path_field)
-    query: str = attrs.field(converter=get_statement)
+    query: str = attrs.field(converter=_export)
     file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
 
 
@@ -793,7 +854,8 @@ class Database(Namespace):
             q = db.Query(q.name)
         if not isinstance(q, db.Query):
             raise InvalidRequestError(
-                "iterate() takes a wxtcb.db query without get(), e.g. db.collection('x')"
+                f"iterate() takes a wxtcb.db query without get(), not a {type(q).__name__}: "
+                "e.g. db.collection('todos').where({'title': 'x'}).order_by('_id', 'asc')"
             )
         if any(method in ("skip", "limit") for method, _ in q.clauses):
             raise InvalidRequestError("iterate() sets skip and limit itself: leave them out of the query")

@@ -1,4 +1,4 @@
-"""Query, update and page through a collection with statements built by wxtcb.db."""
+"""Add to, query, update and page through a collection with statements built by wxtcb.db."""
 
 from __future__ import annotations
 
@@ -8,6 +8,16 @@ import wxtcb
 from wxtcb import db
 
 _ = db.command
+
+
+async def add_todos(client: wxtcb.Client, env: str, titles: list[str]) -> list[str]:
+    """Insert one open todo per title; returns the new documents' ids, in order.
+
+    ``add()`` takes one dict or a list of dicts. An add is never resent after a transient
+    failure (a repeat would insert twice): the error says ``not resent``.
+    """
+    q = db.collection("todos").add([{"title": title, "done": False} for title in titles])
+    return await client.database.add(env, q)
 
 
 async def find_by_title(client: wxtcb.Client, env: str, title: str) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 from typing import Any
 
@@ -39,10 +40,14 @@ async def _serve(args: argparse.Namespace) -> None:
         reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
         raise CommandError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
     print(f"wxtcb emulator listening on {url}", flush=True)
-    print(
-        f"demo app: {testing.DEMO_APPID} (secret: wxtcb.testing.DEMO_SECRET); Ctrl-C stops",
-        flush=True,
+    # The demo secret is printed on purpose: it is a public value of the emulator (in wxtcb's
+    # source and docs), never a user's secret, and a curl user needs it to fetch a token.
+    print(f"demo app: appid {testing.DEMO_APPID}, secret {testing.DEMO_SECRET}", flush=True)
+    token_request = json.dumps(
+        {"grant_type": "client_credential", "appid": testing.DEMO_APPID, "secret": testing.DEMO_SECRET},
+        separators=(",", ":"),
     )
+    print(f"a token: curl -s {url}/cgi-bin/stable_token -d '{token_request}'", flush=True)
     # Said every time: a Python Emulator() starts empty, and code tried here must not be surprised.
     if args.empty:
         print("data: none (--empty), as wxtcb.testing.Emulator() starts", flush=True)
@@ -52,6 +57,7 @@ async def _serve(args: argparse.Namespace) -> None:
             "the callback configuration; --empty starts with none, as wxtcb.testing.Emulator() does",
             flush=True,
         )
+    print("Ctrl-C stops", flush=True)
     try:
         await asyncio.Event().wait()
     finally:

@@ -21,14 +21,14 @@ def register(sub: Any, creds: Parser) -> None:
     up.add_argument("path", help="cloud path, e.g. avatars/1.png")
     up.set_defaults(run=_upload)
     down = stsub.add_parser("download", parents=[creds], help="download a file id to a local path")
-    down.add_argument("env")
-    down.add_argument("file_id")
+    down.add_argument("env", help="CloudBase environment id")
+    down.add_argument("file_id", help="the file's id, cloud://…")
     down.add_argument("dest", help="local path (written whole or not at all)")
     down.add_argument("--max-size", type=int, default=None, help="refuse files larger than this many bytes")
     down.set_defaults(run=_download)
     rm = stsub.add_parser("delete", parents=[creds], help="delete file ids; prints one status line each")
-    rm.add_argument("env")
-    rm.add_argument("file_ids", nargs="+")
+    rm.add_argument("env", help="CloudBase environment id")
+    rm.add_argument("file_ids", nargs="+", help="file ids, cloud://…")
     rm.set_defaults(run=_delete)
 
 
