@@ -514,3 +514,57 @@ def test_no_opentelemetry_without_telemetry() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+async def test_console_example_prints_spans_and_metrics() -> None:
+    """docs/examples/opentelemetry_console.py runs: its console output has the call, token and
+    HTTP spans, the retry and replay events, the metrics, the redacted URL and no token."""
+    import io
+    import json
+
+    from tests.conftest import load_module
+
+    module = load_module(ROOT / "docs" / "examples" / "opentelemetry_console.py")
+    out = io.StringIO()
+    await module.main(out)
+    text = out.getvalue()
+    decoder = json.JSONDecoder()
+    objects, at = [], 0
+    while (start := text.find("{", at)) >= 0:
+        found, at = decoder.raw_decode(text, start)
+        objects.append(found)
+    spans = [o for o in objects if "context" in o]
+    calls = [s for s in spans if s["name"] == GET]
+    assert [c["attributes"]["wxtcb.attempts"] for c in calls] == [1, 3]
+    assert [e["name"] for e in calls[1]["events"]] == ["wxtcb.retry", "wxtcb.token.replay"]
+    assert calls[1]["attributes"]["wxtcb.token.replayed"] is True
+    handler_traces = {s["context"]["trace_id"] for s in spans if s["name"] == "GET /config"}
+    assert {c["context"]["trace_id"] for c in calls} == handler_traces
+    assert "access_token=***" in text
+    assert "access_token=" not in text.replace("access_token=***", "")
+    for name in ("wxtcb.call.duration", "wxtcb.calls", "wxtcb.retries", "wxtcb.token.fetches"):
+        assert f'"name": "{name}"' in text
+    # aiohttp's own spans would be named "POST" and carry the URL unredacted: suppressed.
+    assert [s["name"] for s in spans if s["name"] == "POST"] == []
+    assert all("url.template" in s["attributes"] for s in spans if "url.full" in s["attributes"])
+
+
+async def test_without_the_suppression_key_a_warning_names_the_fix(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An opentelemetry-api without the suppress_http_instrumentation key cannot keep the aiohttp
+    instrumentation off wxtcb's requests: wxtcb says so once, on the wxtcb logger, naming the fix."""
+    monkeypatch.setattr(wxtcb.otel, "_SUPPRESS_HTTP", None)
+    monkeypatch.setattr(wxtcb.otel, "_warned", set())
+    exported = Exported("aiohttp")
+    AioHttpClientInstrumentor().instrument(tracer_provider=exported.tracer_provider)
+    try:
+        provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET)
+        async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
+            await client.get_callback_config()
+            await client.get_callback_config()
+    finally:
+        AioHttpClientInstrumentor().uninstrument()
+    warnings = [r for r in caplog.records if r.name == "wxtcb" and "suppress" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "upgrade" in warnings[0].getMessage()
