@@ -22,6 +22,7 @@ MODULES = [
     "wxtcb.validators",
     "wxtcb.wire",
     "wxtcb.stores",
+    "wxtcb.otel",
 ]
 
 

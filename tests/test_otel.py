@@ -168,6 +168,11 @@ def _secrets(emulator: Emulator, *more: str) -> list[str]:
     return [*emulator.issued_tokens(), *STATIC_SECRETS, *more]
 
 
+def _parent(span: ReadableSpan) -> int | None:
+    """The span id of *span*'s parent, None for a root span."""
+    return None if span.parent is None else span.parent.span_id
+
+
 def _wxtcb_http(otel: Exported) -> list[ReadableSpan]:
     """wxtcb's own HTTP spans (named ``METHOD /path``)."""
     return [s for s in otel.finished() if s.kind is SpanKind.CLIENT and "url.full" in (s.attributes or {})]
@@ -184,9 +189,11 @@ def _no_generic_span_for(otel: Exported, emulator: Emulator) -> None:
 async def test_the_hazard_is_real_for_other_sessions(emulator: Emulator, otel: Exported) -> None:
     """Control: with the standard aiohttp instrumentation on, a plain session's span carries its
     URL's access_token (so the searches below would find a leak), while wxtcb's carries none."""
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{emulator.url}/{GET}?access_token=canary-token-123456") as answer:
-            await answer.read()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{emulator.url}/{GET}?access_token=canary-token-123456") as answer,
+    ):
+        await answer.read()
     leaked = any("canary-token-123456" in t for t in otel.texts())
     assert leaked is otel.aiohttp_on
 
@@ -214,8 +221,8 @@ async def test_plain_call(emulator: Emulator, otel: Exported, client: wxtcb.Clie
     if otel.wxtcb_on:
         (call,) = otel.named(GET)
         assert call.kind is SpanKind.CLIENT
-        assert call.parent is not None and call.parent.span_id == handler.get_span_context().span_id
-        assert api_http.parent is not None and api_http.parent.span_id == call.context.span_id
+        assert _parent(call) == handler.get_span_context().span_id
+        assert _parent(api_http) == call.context.span_id
         assert dict(call.attributes or {}) == {
             "wxtcb.api": GET,
             "wxtcb.token.kind": "stable",
@@ -226,16 +233,18 @@ async def test_plain_call(emulator: Emulator, otel: Exported, client: wxtcb.Clie
             "wxtcb.token.replayed": False,
         }
         (wait,) = otel.named("wxtcb.token")
-        assert wait.parent is not None and wait.parent.span_id == call.context.span_id
+        assert _parent(wait) == call.context.span_id
         assert (wait.attributes or {})["wxtcb.token.shared"] is False
         (fetch,) = otel.named("cgi-bin/stable_token")
-        assert fetch.parent is not None and fetch.parent.span_id == wait.context.span_id
+        assert _parent(fetch) == wait.context.span_id
         assert [e.name for e in wait.events] == ["wxtcb.token.fetched"]
         assert otel.points("wxtcb.calls") == [
             ({"wxtcb.api": "cgi-bin/stable_token", "wxtcb.errcode": 0}, 1),
             ({"wxtcb.api": GET, "wxtcb.errcode": 0}, 1),
         ]
-        assert otel.points("wxtcb.token.fetches") == [({"wxtcb.token.kind": "stable", "wxtcb.outcome": "ok"}, 1)]
+        assert otel.points("wxtcb.token.fetches") == [
+            ({"wxtcb.token.kind": "stable", "wxtcb.outcome": "ok"}, 1)
+        ]
         ((age_labels, ages),) = otel.points("wxtcb.token.age")
         assert (age_labels, ages) == ({"wxtcb.token.kind": "stable"}, 1)
         assert [labels for labels, _ in otel.points("wxtcb.call.duration")] == [
@@ -259,7 +268,7 @@ async def test_retried_busy_call(emulator: Emulator, otel: Exported, client: wxt
     if otel.wxtcb_on:
         (call,) = otel.named(GET)
         assert (call.attributes or {})["wxtcb.attempts"] == 3
-        assert all(s.parent is not None and s.parent.span_id == call.context.span_id for s in http)
+        assert all(_parent(s) == call.context.span_id for s in http)
         retries = [e for e in call.events if e.name == "wxtcb.retry"]
         assert [(e.attributes or {})["wxtcb.attempt"] for e in retries] == [2, 3]
         assert all((e.attributes or {})["wxtcb.errcode"] == -1 for e in retries)
@@ -334,7 +343,7 @@ async def test_single_flight_waits_are_visible(emulator: Emulator, otel: Exporte
         assert sorted(bool((w.attributes or {})["wxtcb.token.shared"]) for w in waits) == [False] + [True] * 4
         (owner,) = [w for w in waits if not (w.attributes or {})["wxtcb.token.shared"]]
         (fetch,) = otel.named("cgi-bin/stable_token")
-        assert fetch.parent is not None and fetch.parent.span_id == owner.context.span_id
+        assert _parent(fetch) == owner.context.span_id
     otel.assert_clean(_secrets(emulator))
 
 
@@ -382,10 +391,15 @@ async def test_component_and_authorizer_calls(emulator: Emulator, otel: Exported
         (call,) = otel.named(GET)
         assert (call.attributes or {})["wxtcb.token.kind"] == "authorizer"
         assert (call.attributes or {})["wxtcb.app_id"] == DEMO_AUTHORIZER_APPID
-        kinds = {(p[0]["wxtcb.token.kind"], p[0]["wxtcb.outcome"]) for p in otel.points("wxtcb.token.fetches")}
+        kinds = {
+            (p[0]["wxtcb.token.kind"], p[0]["wxtcb.outcome"]) for p in otel.points("wxtcb.token.fetches")
+        }
         assert kinds == {("component", "ok"), ("authorizer", "ok")}
     http = {s.name for s in _wxtcb_http(otel)}
-    assert {"POST /cgi-bin/component/api_component_token", "POST /cgi-bin/component/api_authorizer_token"} <= http
+    assert {
+        "POST /cgi-bin/component/api_component_token",
+        "POST /cgi-bin/component/api_authorizer_token",
+    } <= http
     otel.assert_clean(
         _secrets(emulator, str(code), emulator.refresh_token_of(DEMO_AUTHORIZER_APPID), DEMO_REFRESH_TOKEN)
     )
@@ -455,7 +469,7 @@ async def test_cloudrun_bot_reply_nests_under_the_handler(emulator: Emulator, ot
     assert replies[0].context.trace_id == trace_id
     if otel.wxtcb_on:
         (call,) = otel.named("cgi-bin/message/custom/send")
-        assert call.parent is not None and call.parent.span_id == handler.get_span_context().span_id
+        assert _parent(call) == handler.get_span_context().span_id
     openid = str(emulator.sent_messages[0]["touser"])
     otel.assert_clean(_secrets(emulator, secret_words, openid))
 
@@ -568,3 +582,56 @@ async def test_without_the_suppression_key_a_warning_names_the_fix(
     warnings = [r for r in caplog.records if r.name == "wxtcb" and "suppress" in r.getMessage()]
     assert len(warnings) == 1
     assert "upgrade" in warnings[0].getMessage()
+
+
+def test_global_providers_set_after_instrument() -> None:
+    """``instrument()`` with no provider anywhere: calls run without a span or a coroutine of
+    telemetry's own; once the application sets the global providers, the next calls (after
+    ``RECHECK`` seconds, 0 here) are traced, HTTP level included, and measured."""
+    script = textwrap.dedent(
+        """
+        import asyncio
+        from opentelemetry import metrics, trace
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        import wxtcb, wxtcb.otel
+        from wxtcb import events
+        from wxtcb.message_push import GetCallbackConfig
+        from wxtcb.testing import DEMO_APPID, DEMO_SECRET, Emulator
+
+        async def main():
+            wxtcb.otel.RECHECK = 0.0  # look at the global providers on every call
+            wxtcb.otel.instrument()
+            async with Emulator() as emulator:
+                provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET)
+                async with wxtcb.Client(provider, base_url=emulator.url) as client:
+                    await client.get_callback_config()
+                    sent = client._pipeline._send(GetCallbackConfig(), provider, None, "access_token")
+                    assert events.telemetry.call(sent, GetCallbackConfig(), provider) is sent
+                    sent.close()
+                    spans = InMemorySpanExporter()
+                    tracer_provider = TracerProvider()
+                    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+                    trace.set_tracer_provider(tracer_provider)
+                    reader = InMemoryMetricReader()
+                    metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+                    await client.get_callback_config()
+            print(sorted(s.name for s in spans.get_finished_spans()))
+            data = reader.get_metrics_data()
+            print(sorted({m.name for r in data.resource_metrics for s in r.scope_metrics for m in s.metrics}))
+
+        asyncio.run(main())
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    spans, names = done.stdout.strip().splitlines()
+    assert spans == str([f"POST /{GET}", GET])
+    assert "'wxtcb.calls'" in names
+    assert "'wxtcb.token.age'" in names

@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -56,7 +56,16 @@ if TYPE_CHECKING:
     from wxtcb.protocol import Request
     from wxtcb.transport import AiohttpTransport
 
-__all__ = ["HttpGuard", "HttpSpan", "http_guard", "instrument", "is_instrumented", "uninstrument"]
+__all__ = [
+    "RECHECK",
+    "SCOPE",
+    "HttpGuard",
+    "HttpSpan",
+    "http_guard",
+    "instrument",
+    "is_instrumented",
+    "uninstrument",
+]
 
 T = TypeVar("T")
 logger = logging.getLogger("wxtcb")
@@ -71,7 +80,28 @@ _AGE_BUCKETS = (60.0, 300.0, 900.0, 1800.0, 3600.0, 5400.0, 6600.0, 7200.0)
 #: lives in opentelemetry-api under a private name, shared by every instrumentation.
 _SUPPRESS_HTTP: str | None = getattr(otel_context, "_SUPPRESS_HTTP_INSTRUMENTATION_KEY", None)
 
+#: Seconds between two looks at the global providers while neither is configured: a look costs
+#: more than the rest of what telemetry adds to a call, and a provider set after `instrument` is
+#: picked up within this delay.
+RECHECK = 1.0
+
 _warned: set[str] = set()
+#: Set once a global tracer provider is seen: OpenTelemetry sets it once per process, for good.
+_global_tracing = False
+
+
+def _tracing_globally() -> bool:
+    """Whether the global tracer provider is configured (spans of the global tracer can record)."""
+    global _global_tracing
+    if not _global_tracing and not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        _global_tracing = True
+    return _global_tracing
+
+
+def _metering_globally() -> bool:
+    """Whether the global meter provider is configured. Until it is, the API hands out a proxy
+    (its class is private: known by name; another name only costs the no-op calls)."""
+    return type(metrics.get_meter_provider()).__name__ != "_ProxyMeterProvider"
 
 
 def _warn_once(key: str, message: str) -> None:
@@ -116,8 +146,13 @@ _CALL: ContextVar[_Call | None] = ContextVar("wxtcb_otel_call", default=None)
 class _Telemetry:
     """The `wxtcb.events.Telemetry` that `instrument` installs."""
 
-    def __init__(self, tracer: trace.Tracer, meter: metrics.Meter) -> None:
+    def __init__(self, tracer: trace.Tracer, meter: metrics.Meter, *, tracing: bool, metering: bool) -> None:
         self.tracer = tracer
+        #: Whether spans and metrics can record (a provider was given, or the global one is set);
+        #: until then a call costs no more than a look at the global providers.
+        self._tracing = tracing
+        self._metering = metering
+        self._next_check = 0.0
         self.duration = meter.create_histogram(
             "wxtcb.call.duration",
             unit="s",
@@ -162,14 +197,36 @@ class _Telemetry:
             self._labels[key] = labels
         return labels
 
+    def _recheck(self) -> None:
+        """Look at the global providers again, at most once per `RECHECK` seconds."""
+        now = time.monotonic()
+        if now >= self._next_check:
+            self._next_check = now + RECHECK
+            if not self._tracing and _tracing_globally():
+                self._tracing = True
+            if not self._metering and _metering_globally():
+                self._metering = True
+
+    def tracing(self) -> bool:
+        """Whether this telemetry's spans can record."""
+        if not self._tracing:
+            self._recheck()
+        return self._tracing
+
     def call(
         self, send: Coroutine[Any, Any, T], method: Method[Any], provider: object | None
     ) -> Coroutine[Any, Any, T]:
-        return self._run(send, method, provider)
+        if not self._tracing and not self._metering:
+            self._recheck()
+            if not self._tracing and not self._metering:
+                return send  # nothing configured: the no-op API would cost a span and a coroutine
+        return self._run(send, method, provider, self._tracing)
 
-    async def _run(self, send: Coroutine[Any, Any, T], method: Method[Any], provider: object | None) -> T:
+    async def _run(
+        self, send: Coroutine[Any, Any, T], method: Method[Any], provider: object | None, tracing: bool
+    ) -> T:
         api = method.__endpoint__.path
-        span = self.tracer.start_span(api, kind=SpanKind.CLIENT)
+        span = self.tracer.start_span(api, kind=SpanKind.CLIENT) if tracing else trace.INVALID_SPAN
         state: _Call | None = None
         attached = None
         if span.is_recording():
@@ -324,12 +381,20 @@ class HttpGuard:
     (``http.request.method``, ``url.full``, ``server.address``, ``server.port``,
     ``http.response.status_code``, ``error.type``; duration)."""
 
-    __slots__ = ("_base_url", "_suppress", "_tracer")
+    __slots__ = ("_base_url", "_suppress", "_tracer", "_tracing")
 
-    def __init__(self, base_url: str, tracer: trace.Tracer, *, suppress: bool) -> None:
+    def __init__(
+        self, base_url: str, tracer: trace.Tracer, tracing: Callable[[], bool], *, suppress: bool
+    ) -> None:
         self._base_url = base_url
         self._tracer = tracer
+        self._tracing = tracing
         self._suppress = suppress
+
+    def needed(self) -> bool:
+        """Whether a request must run inside the guard: the session is instrumented (always), or
+        wxtcb's spans can record."""
+        return self._suppress or self._tracing()
 
     async def send(self, transport: AiohttpTransport, request: Request, timeout: float) -> tuple[int, bytes]:
         """*request* sent by *transport* inside the guard."""
@@ -395,8 +460,9 @@ def http_guard(base_url: str, *, suppress: bool) -> HttpGuard:
     """The guard for a transport to *base_url*: spans go to `instrument`'s tracer provider, or
     to the global one; *suppress* when its session carries OpenTelemetry's aiohttp trace config."""
     telemetry = _events.telemetry
-    tracer = telemetry.tracer if isinstance(telemetry, _Telemetry) else trace.get_tracer(SCOPE)
-    return HttpGuard(base_url, tracer, suppress=suppress)
+    if isinstance(telemetry, _Telemetry):
+        return HttpGuard(base_url, telemetry.tracer, telemetry.tracing, suppress=suppress)
+    return HttpGuard(base_url, trace.get_tracer(SCOPE), _tracing_globally, suppress=suppress)
 
 
 def instrument(
@@ -413,7 +479,9 @@ def instrument(
 
     tracer = trace.get_tracer(SCOPE, __version__, tracer_provider=tracer_provider)
     meter = metrics.get_meter(SCOPE, __version__, meter_provider=meter_provider)
-    _events.telemetry = _Telemetry(tracer, meter)
+    _events.telemetry = _Telemetry(
+        tracer, meter, tracing=tracer_provider is not None, metering=meter_provider is not None
+    )
     _transport.rearm()
 
 

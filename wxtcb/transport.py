@@ -273,8 +273,9 @@ class AiohttpTransport:
 
     async def send(self, request: Request, *, timeout: float, _guarded: bool = False) -> tuple[int, bytes]:
         session = self._session or self._open()
-        if self._guard is not None and not _guarded:
-            return await self._guard.send(self, request, timeout)
+        guard = self._guard
+        if guard is not None and not _guarded and guard.needed():
+            return await guard.send(self, request, timeout)
         client_timeout = self._timeouts.get(timeout)
         if client_timeout is None:
             client_timeout = self._timeouts[timeout] = aiohttp.ClientTimeout(total=timeout)
@@ -424,7 +425,7 @@ class AiohttpTransport:
         if self._session is None and not self._closed:
             self._open()  # so that the guard is decided for the session the request will use
         guard = self._guard
-        if guard is None:
+        if guard is None or not guard.needed():
             return await self._upload_plain(http_method, url, make_data, headers, hidden, timeout)
         with guard.foreign(http_method, url) as span:
             status, body = await self._upload_plain(http_method, url, make_data, headers, hidden, timeout)
@@ -485,7 +486,7 @@ class AiohttpTransport:
         try:
             session = self._session or self._open()
             guard = self._guard
-            if guard is None:
+            if guard is None or not guard.needed():
                 response = await session.get(url, allow_redirects=True, timeout=self._timeout(timeout))
             else:
                 with guard.foreign("GET", url) as span:
