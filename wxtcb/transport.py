@@ -190,7 +190,7 @@ def rearm() -> None:
     Called by `wxtcb.otel.instrument` and `wxtcb.otel.uninstrument`.
     """
     for transport in list(_TRANSPORTS):
-        transport._arm()
+        transport.arm()
 
 
 class AiohttpTransport:
@@ -233,10 +233,10 @@ class AiohttpTransport:
         self._urls: dict[tuple[str, tuple[tuple[str, str], ...]], URL] = {}
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
         self._guard: HttpGuard | None = None
-        self._arm()
+        self.arm()
         _TRANSPORTS.add(self)
 
-    def _arm(self) -> None:
+    def arm(self) -> None:
         """Decide whether requests need an HTTP guard: when the session is instrumented by
         OpenTelemetry (its trace configs would see the token in the URL) or wxtcb's telemetry is
         on. Run when the session is borrowed or opened, and by `rearm`."""
@@ -268,7 +268,7 @@ class AiohttpTransport:
         if self._session is None:
             # Accept-Encoding identity: WeChat does not document gzip, and the bodies are small.
             self._session = aiohttp.ClientSession(headers={"Accept-Encoding": "identity"})
-            self._arm()
+            self.arm()
         return self._session
 
     async def send(self, request: Request, *, timeout: float, _guarded: bool = False) -> tuple[int, bytes]:
