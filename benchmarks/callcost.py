@@ -293,6 +293,14 @@ async def _child(url: str, contender: str, concurrency: int, calls: int) -> None
             from wxtcb import otel
 
             otel.instrument()
+        if contender == "wxtcb-otel-sdk":
+            # With the SDK's providers (spans recorded and metrics aggregated; nothing exported).
+            from opentelemetry.sdk.metrics import MeterProvider
+            from opentelemetry.sdk.trace import TracerProvider
+
+            from wxtcb import otel
+
+            otel.instrument(tracer_provider=TracerProvider(), meter_provider=MeterProvider())
         async with wxtcb.Client(provider, base_url=url, reuse_unchanged=reuse) as client:
             call: Callable[[], Awaitable[object]]
             if contender == "raw":
