@@ -46,7 +46,7 @@ ROOT = Path(__file__).parent.parent
 GET = "tcb/getcallbackconfig"
 AIOHTTP_SCOPE = "opentelemetry.instrumentation.aiohttp_client"
 #: Every attribute key a wxtcb metric may carry: nothing with per-user or per-request cardinality.
-METRIC_KEYS = {"wxtcb.api", "wxtcb.errcode", "error.type", "wxtcb.token.kind", "wxtcb.outcome"}
+METRIC_KEYS = {"wxtcb.api", "wxtcb.errcode", "error.type", "wxtcb.error", "wxtcb.token.kind", "wxtcb.outcome"}
 
 
 class _Relay(SpanProcessor):
@@ -127,9 +127,17 @@ class Exported:
         return out
 
     def assert_clean(self, secrets: Sequence[str]) -> None:
-        """No secret anywhere; and the exporter saw something (the search is not vacuous)."""
+        """No secret anywhere; the exporter saw something (the search is not vacuous); and wxtcb's
+        metrics carry only low-cardinality attribute keys."""
         texts = self.texts()
         assert self.finished(), "nothing was exported"
+        data = self.reader.get_metrics_data()
+        for resource in data.resource_metrics if data else ():
+            for scope in resource.scope_metrics:
+                if scope.scope.name == "wxtcb":
+                    for metric in scope.metrics:
+                        for point in metric.data.data_points:
+                            assert set(point.attributes or {}) <= METRIC_KEYS, (metric.name, point.attributes)
         assert_no_secret(texts, [s for s in secrets if s])
 
 
@@ -274,7 +282,7 @@ async def test_retried_busy_call(emulator: Emulator, otel: Exported, client: wxt
         assert all((e.attributes or {})["wxtcb.errcode"] == -1 for e in retries)
         assert all("wxtcb.retry.wait" in (e.attributes or {}) for e in retries)
         assert otel.points("wxtcb.retries") == [
-            ({"wxtcb.api": GET, "wxtcb.errcode": -1, "error.type": "BusyError"}, 2)
+            ({"wxtcb.api": GET, "wxtcb.errcode": -1, "wxtcb.error": "BusyError"}, 2)
         ]
     otel.assert_clean(_secrets(emulator))
 

@@ -294,7 +294,13 @@ class _Telemetry:
                 state.attempts += 1
                 state.last_ok = event.error is None
         elif isinstance(event, RetryScheduled):
-            self.retries.add(1, self._label(event.api, event.errcode, event.error))
+            # The event carries the class name only: `wxtcb.error`, not the qualified `error.type`.
+            retried: dict[str, AttributeValue] = {"wxtcb.api": event.api}
+            if event.errcode is not None:
+                retried["wxtcb.errcode"] = event.errcode
+            if event.error is not None:
+                retried["wxtcb.error"] = event.error
+            self.retries.add(1, retried)
             if state is not None and state.span.is_recording():
                 attributes: dict[str, AttributeValue] = {
                     "wxtcb.attempt": event.attempt,
