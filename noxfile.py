@@ -23,7 +23,7 @@ def _group(name: str) -> list[str]:
 def _pytest(session: nox.Session, marker: str) -> None:
     """Run pytest on the tests selected by *marker*, on every core (pytest-xdist); arguments after
     ``--`` replace the defaults and come last (a later -m wins)."""
-    session.install("-e", ".[redis,component]", *_group("tests"))
+    session.install("-e", ".[redis,component,otel]", *_group("tests"))
     args = session.posargs or ["-q", "-n", "auto", "--dist", "worksteal"]
     session.run(
         "pytest",
@@ -57,7 +57,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package, on a file that uses the public API as users do, and on the benchmarks."""
-    session.install("-e", ".[redis,component]", *_group("typecheck"))
+    session.install("-e", ".[redis,component,otel]", *_group("typecheck"))
     session.run("mypy", "--strict", "wxtcb")
     session.run("mypy", "--strict", "tests/typing/api.py")
     session.run("mypy", "--strict", "benchmarks")
@@ -65,7 +65,7 @@ def typecheck(session: nox.Session) -> None:
 
 def _build_docs(session: nox.Session) -> str:
     """Install the docs group and build the site with --strict (warnings fail); returns its folder."""
-    session.install("-e", ".[redis,component]", *_group("docs"))
+    session.install("-e", ".[redis,component,otel]", *_group("docs"))
     site = os.path.join(session.create_tmp(), "site")
     session.run("mkdocs", "build", "--strict", "--site-dir", site, env={"NO_MKDOCS_2_WARNING": "1"})
     return site
@@ -98,5 +98,5 @@ def docs_shots(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks: wxtcb against raw aiohttp, as ratios taken in one run."""
-    session.install("-e", ".[redis,component]")
+    session.install("-e", ".[redis,component,otel]")
     session.run("python", "-m", "benchmarks", *session.posargs)

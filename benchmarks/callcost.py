@@ -287,6 +287,20 @@ async def _child(url: str, contender: str, concurrency: int, calls: int) -> None
         reuse = contender == "wxtcb-reuse"
         if contender == "wxtcb-nodecode":
             _skip_decode()
+        if contender == "wxtcb-otel":
+            # The extra installed and switched on, no tracer or meter provider configured: the
+            # OpenTelemetry API's no-op path, what an application pays before it sets up an SDK.
+            from wxtcb import otel
+
+            otel.instrument()
+        if contender == "wxtcb-otel-sdk":
+            # With the SDK's providers (spans recorded and metrics aggregated; nothing exported).
+            from opentelemetry.sdk.metrics import MeterProvider
+            from opentelemetry.sdk.trace import TracerProvider
+
+            from wxtcb import otel
+
+            otel.instrument(tracer_provider=TracerProvider(), meter_provider=MeterProvider())
         async with wxtcb.Client(provider, base_url=url, reuse_unchanged=reuse) as client:
             call: Callable[[], Awaitable[object]]
             if contender == "raw":

@@ -32,6 +32,7 @@ PUBLIC_MODULES = [
     "wxtcb.message_push",
     "wxtcb.methods",
     "wxtcb.namespaces",
+    "wxtcb.otel",
     "wxtcb.platform",
     "wxtcb.push",
     "wxtcb.redis",
@@ -55,6 +56,10 @@ INTERNAL = {
     "wxtcb.errors.refreshes_token": "the pipeline's reading of ERRCODES",
     "wxtcb.events.Observer": "the pipeline's logger and hook caller",
     "wxtcb.events.error_fields": "the Observer's helper",
+    "wxtcb.events.Telemetry": "the seam wxtcb.otel.instrument installs",
+    "wxtcb.otel.HttpGuard": "the transport's guard around a request",
+    "wxtcb.otel.HttpSpan": "the guard's span of one request",
+    "wxtcb.otel.http_guard": "the transport's way to get its guard",
 }
 
 

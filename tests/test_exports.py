@@ -24,6 +24,7 @@ MODULES = [
     "wxtcb.stores",
     "wxtcb.client",
     "wxtcb.safexml",
+    "wxtcb.otel",
     "wxtcb.authorization",
     "wxtcb.batch",
     "wxtcb.batch.cloudrun",

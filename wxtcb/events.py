@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
@@ -22,12 +22,51 @@ __all__ = [
     "RefreshTokenRotated",
     "RequestFinished",
     "RetryScheduled",
+    "Telemetry",
     "TokenFetched",
     "TokenReplayed",
     "error_fields",
 ]
 
 logger = logging.getLogger("wxtcb")
+
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+    from contextlib import AbstractContextManager
+
+    from wxtcb.methods import Method
+
+T = TypeVar("T")
+
+
+class Telemetry(Protocol):
+    """What traces and measures calls, installed process-wide by `wxtcb.otel.instrument`.
+
+    The core reads the module attribute `telemetry` once per call and does nothing more while it
+    is None, so a program that does not ask for telemetry pays one check and imports nothing.
+    """
+
+    def call(
+        self, send: Coroutine[Any, Any, T], method: Method[Any], provider: object | None
+    ) -> Coroutine[Any, Any, T]:
+        """*send* (the pipeline's coroutine for *method*) run inside a span of its own."""
+        ...
+
+    def event(self, event: Event) -> None:
+        """An event the pipeline or a provider emitted, for the current call's span and metrics."""
+        ...
+
+    def waiting(self, kind: str, appid: str, *, shared: bool) -> AbstractContextManager[None]:
+        """Around a caller's wait for a token fetch (its own, or one *shared* with others)."""
+        ...
+
+    def ahead(self, kind: str) -> None:
+        """A call was served a token inside its margin (a refresh ahead started or is running)."""
+        ...
+
+
+#: The installed `Telemetry`, or None (the default: nothing is traced or measured).
+telemetry: Telemetry | None = None
 
 
 def error_fields(error: BaseException | None) -> tuple[int | None, str | None]:
@@ -188,7 +227,7 @@ class Observer:
 
     def active(self, level: int) -> bool:
         """Whether an event at *level* would go anywhere (keeps the hot path free)."""
-        return self.on_event is not None or logger.isEnabledFor(level)
+        return self.on_event is not None or telemetry is not None or logger.isEnabledFor(level)
 
     def emit(self, event: Event) -> None:
         if logger.isEnabledFor(event.level):
@@ -200,6 +239,8 @@ class Observer:
                 self.on_event(event)
             except Exception:
                 logger.exception("on_event hook raised; ignored")
+        if telemetry is not None:
+            telemetry.event(event)
 
     def request(self, api: str, attempt: int, elapsed: float, error: WxTcbError | None) -> None:
         if self.active(logging.DEBUG):

@@ -13,6 +13,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar, cast
 
+from wxtcb import events as _events
 from wxtcb.errors import (
     CloudCallPermissionError,
     InvalidRequestError,
@@ -72,11 +73,20 @@ class Pipeline:
 
     async def fetch(self, method: Method[T], token: str | None = None, token_param: str | None = None) -> T:
         """Send *method* with *token* (a token fetch): retries, no refresh-and-replay."""
+        telemetry = _events.telemetry
+        if telemetry is not None:
+            return await telemetry.call(self._send(method, None, token, token_param), method, None)
         return await self._send(method, None, token, token_param)
 
     def call(self, method: Method[T], provider: TokenProvider) -> Coroutine[Any, Any, T]:
         """Send *method* with *provider*'s token, retries and refresh-and-replay. Not a coroutine
-        function: it hands back `_send`'s, one coroutine per call in all (the hot path)."""
+        function: it hands back `_send`'s, one coroutine per call in all (the hot path).
+
+        With telemetry installed (`wxtcb.otel.instrument`) that coroutine runs inside the call's
+        span; without it, the one check below is all telemetry costs."""
+        telemetry = _events.telemetry
+        if telemetry is not None:
+            return telemetry.call(self._send(method, provider, None, provider.token_param), method, provider)
         return self._send(method, provider, None, provider.token_param)
 
     async def _send(

@@ -9,6 +9,7 @@ records, reprs, event hooks, CLI output) is built from a `RequestSummary` or pas
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Iterable, Mapping
 
 import attrs
@@ -22,6 +23,7 @@ __all__ = [
     "hide_queries",
     "redact_params",
     "redact_text",
+    "redact_url",
     "scrub",
 ]
 
@@ -85,6 +87,24 @@ def hide_queries(text: str) -> str:
     """Mask the query string of every URL in *text*: a signed URL's (or a redirect target's)
     signature lives there, under names no list of secrets can know."""
     return _URL_QUERY.sub(lambda m: m.group("url") + "?" + MASK, text)
+
+
+def redact_url(url: str, params: Mapping[str, str] | None = None) -> str:
+    """*url* safe to export as a trace's ``url.full``: without user info, and with its own query
+    masked whole (a signed link's signature hides under names no list of secrets can know); with
+    *params* (an API request's query), those follow with every credential's value masked."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "(an invalid URL)"
+    netloc = parts.netloc.rpartition("@")[2]
+    query = MASK if parts.query else ""
+    if params:
+        query = "&".join(
+            f"{urllib.parse.quote(k, safe='')}={urllib.parse.quote(v, safe='*')}"
+            for k, v in redact_params(params)
+        )
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def bounded(text: str, limit: int) -> str:

@@ -14,19 +14,32 @@ import asyncio
 import contextlib
 import email.utils
 import re
+import sys
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import aiohttp
 from yarl import URL
 
+from wxtcb import events as _events
 from wxtcb.errors import InvalidRequestError, RequestTimeout, ResponseTooLarge, TransportError, WxTcbError
 from wxtcb.protocol import Request
 from wxtcb.redaction import RequestSummary, hide_queries, redact_text, scrub
 
-__all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "AiohttpTransport", "Download", "Transport", "check_base_url"]
+if TYPE_CHECKING:
+    from wxtcb.otel import HttpGuard
+
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
+    "AiohttpTransport",
+    "Download",
+    "Transport",
+    "check_base_url",
+    "rearm",
+]
 
 #: The largest answer read by default, in bytes. WeChat's answers are small; a database page of
 #: large documents may need more (``Client(max_response_size=…)``).
@@ -167,10 +180,40 @@ def _retry_after(value: str | None) -> float | None:
     return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
 
 
-class AiohttpTransport:
-    """A `Transport` over one `aiohttp.ClientSession`, created here or borrowed (never closed then)."""
+#: Every live transport, so that `rearm` reaches them when telemetry is switched on or off.
+_TRANSPORTS: weakref.WeakSet[AiohttpTransport] = weakref.WeakSet()
 
-    __slots__ = ("_base_url", "_closed", "_max_size", "_owns_session", "_session", "_timeouts", "_urls")
+
+def rearm() -> None:
+    """Make every live transport decide again whether its requests need an HTTP guard.
+
+    Called by `wxtcb.otel.instrument` and `wxtcb.otel.uninstrument`.
+    """
+    for transport in list(_TRANSPORTS):
+        transport.arm()
+
+
+class AiohttpTransport:
+    """A `Transport` over one `aiohttp.ClientSession`, created here or borrowed (never closed then).
+
+    When the session carries OpenTelemetry's aiohttp instrumentation (a trace config added by
+    ``AioHttpClientInstrumentor().instrument()``), or wxtcb's telemetry is on, each request runs
+    under an `wxtcb.otel.HttpGuard`: the generic HTTP span (whose URL holds the token) is
+    suppressed and replaced by one whose URL is redacted. Otherwise the one check on ``_guard``
+    is all it costs, and nothing of OpenTelemetry is imported.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_base_url",
+        "_closed",
+        "_guard",
+        "_max_size",
+        "_owns_session",
+        "_session",
+        "_timeouts",
+        "_urls",
+    )
 
     def __init__(
         self,
@@ -189,6 +232,25 @@ class AiohttpTransport:
         # Built once and reused: URLs with their query (the token changes rarely), and timeouts.
         self._urls: dict[tuple[str, tuple[tuple[str, str], ...]], URL] = {}
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+        self._guard: HttpGuard | None = None
+        self.arm()
+        _TRANSPORTS.add(self)
+
+    def arm(self) -> None:
+        """Decide whether requests need an HTTP guard: when the session is instrumented by
+        OpenTelemetry (its trace configs would see the token in the URL) or wxtcb's telemetry is
+        on. Run when the session is borrowed or opened, and by `rearm`."""
+        session = self._session
+        # Only a program that already imported OpenTelemetry can have instrumented the session.
+        instrumented = (
+            session is not None and bool(session.trace_configs) and "opentelemetry.context" in sys.modules
+        )
+        if instrumented or _events.telemetry is not None:
+            from wxtcb.otel import http_guard
+
+            self._guard = http_guard(self._base_url, suppress=instrumented)
+        else:
+            self._guard = None
 
     def _url(self, request: Request) -> URL:
         key = (request.path, tuple(request.params.items()))
@@ -206,10 +268,14 @@ class AiohttpTransport:
         if self._session is None:
             # Accept-Encoding identity: WeChat does not document gzip, and the bodies are small.
             self._session = aiohttp.ClientSession(headers={"Accept-Encoding": "identity"})
+            self.arm()
         return self._session
 
-    async def send(self, request: Request, *, timeout: float) -> tuple[int, bytes]:
+    async def send(self, request: Request, *, timeout: float, _guarded: bool = False) -> tuple[int, bytes]:
         session = self._session or self._open()
+        guard = self._guard
+        if guard is not None and not _guarded and guard.needed():
+            return await guard.send(self, request, timeout)
         client_timeout = self._timeouts.get(timeout)
         if client_timeout is None:
             client_timeout = self._timeouts[timeout] = aiohttp.ClientTimeout(total=timeout)
@@ -356,6 +422,25 @@ class AiohttpTransport:
         """Send a body built by *make_data* (files it opens are closed after) to a foreign *url*;
         the answer read whole within ``max_response_size``, failures translated with *hidden*
         masked."""
+        if self._session is None and not self._closed:
+            self._open()  # so that the guard is decided for the session the request will use
+        guard = self._guard
+        if guard is None or not guard.needed():
+            return await self._upload_plain(http_method, url, make_data, headers, hidden, timeout)
+        with guard.foreign(http_method, url) as span:
+            status, body = await self._upload_plain(http_method, url, make_data, headers, hidden, timeout)
+            span.status(status)
+            return status, body
+
+    async def _upload_plain(
+        self,
+        http_method: str,
+        url: str,
+        make_data: Callable[[contextlib.ExitStack], object],
+        headers: dict[str, str] | None,
+        hidden: Sequence[str],
+        timeout: float,
+    ) -> tuple[int, bytes]:
         summary = foreign_summary(http_method, url)
         error: WxTcbError
         with contextlib.ExitStack() as files:
@@ -400,7 +485,13 @@ class AiohttpTransport:
         response: aiohttp.ClientResponse | None = None
         try:
             session = self._session or self._open()
-            response = await session.get(url, allow_redirects=True, timeout=self._timeout(timeout))
+            guard = self._guard
+            if guard is None or not guard.needed():
+                response = await session.get(url, allow_redirects=True, timeout=self._timeout(timeout))
+            else:
+                with guard.foreign("GET", url) as span:
+                    response = await session.get(url, allow_redirects=True, timeout=self._timeout(timeout))
+                    span.status(response.status)
         except RuntimeError as exc:
             if not self._foreign_closed():
                 raise

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
+from wxtcb import events as _events
 from wxtcb.errors import CredentialStoreError, RequestTimeout, WxTcbError, holds_fetches
 from wxtcb.events import Event, TokenFetched, error_fields
 from wxtcb.methods import Method, TokenKind
@@ -185,10 +186,19 @@ class CachingTokenProvider(abc.ABC):
                 return local.value
             if left > MIN_VALIDITY:
                 self._refresh_ahead(ctx)
+                telemetry = _events.telemetry
+                if telemetry is not None:
+                    telemetry.ahead(self.kind)
                 return local.value
             if self.clock() - self._local_since < REFETCH_FLOOR:
                 return local.value  # WeChat said it lives shorter than that: it will say if it died
         return await self._single_flight(ctx)
+
+    def token_age(self) -> float | None:
+        """Seconds since the token this process holds was issued (None without one): what
+        `wxtcb.otel` reports as the age of the token in use."""
+        local = self._local
+        return None if local is None else max(self.clock() - local.issued_at, 0.0)
 
     def _keep(self, cached: CachedToken) -> str:
         self._local = cached
@@ -236,6 +246,15 @@ class CachingTokenProvider(abc.ABC):
         return task
 
     async def _single_flight(self, ctx: TokenContext, *, wait_for_others: bool = True) -> str:
+        telemetry = _events.telemetry
+        if telemetry is not None:
+            # The wait is a span of its own: the fetch started here nests under it, and a caller
+            # that joined another's fetch shows how long it waited for it.
+            with telemetry.waiting(self.kind, self.appid, shared=self._running_task() is not None):
+                return await self._flight(ctx, wait_for_others)
+        return await self._flight(ctx, wait_for_others)
+
+    async def _flight(self, ctx: TokenContext, wait_for_others: bool) -> str:
         for rerun in range(_RERUNS, -1, -1):
             task = self._running_task()
             if task is None:
