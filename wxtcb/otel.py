@@ -442,7 +442,8 @@ class HttpGuard:
                     "suppress",
                     "wxtcb cannot suppress the aiohttp instrumentation's spans, which record request "
                     "URLs with their access tokens: this opentelemetry-api has no "
-                    "suppress_http_instrumentation key; upgrade it (pip install --upgrade 'opentelemetry-api>=1.27')",
+                    "suppress_http_instrumentation key; upgrade it "
+                    "(pip install --upgrade 'opentelemetry-api>=1.27')",
                 )
             else:
                 suppressed = otel_context.attach(otel_context.set_value(_SUPPRESS_HTTP, True))
