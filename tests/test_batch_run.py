@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import wxtcb
-from tests.conftest import demo_component
+from tests.conftest import demo_component, load_module
 from wxtcb.batch import (
     CloudBaseEsInfo,
     CloudBaseRunVpcInfo,
@@ -291,3 +292,15 @@ async def test_a_merchant_cannot_send_them(platform: wxtcb.Platform, emulator: E
         with pytest.raises(InvalidRequestError, match="component"):
             await merchant(method)
     assert sum(emulator.calls.values()) == 0
+
+
+async def test_the_docs_example_switches_traffic(platform: wxtcb.Platform, emulator: Emulator) -> None:
+    """docs/examples/batch_run.py gives the new version all the traffic and deletes the old ones."""
+    env = await _run_env(platform)
+    state = emulator.state(BatchRunState)
+    for name, ratio in (("echo-001", 60), ("echo-002", 40), ("echo-003", 0)):
+        state.add_cs_version(env, "echo", name, flow_ratio=ratio)
+    example = load_module(Path(__file__).parent.parent / "docs" / "examples" / "batch_run.py")
+    assert await example.switch_to(platform, env, "echo", "echo-003") == []
+    versions = state.cs_services[(env, "echo")]["versions"]
+    assert {n: v["flow_ratio"] for n, v in versions.items()} == {"echo-003": 100}
