@@ -230,7 +230,7 @@ def test_bad_items_are_refused_when_built() -> None:
     with pytest.raises(InvalidRequestError):
         ContainerServiceVpc("vpc", [], 0)
     with pytest.raises(InvalidRequestError):
-        CloudBaseRunVpcInfo(subnet_ids="subnet-1")  # type: ignore[arg-type]
+        CloudBaseRunVpcInfo(subnet_ids="subnet-1")
     with pytest.raises(InvalidRequestError):
         CloudBaseEsInfo(port="9200")  # type: ignore[arg-type]
 

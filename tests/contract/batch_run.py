@@ -55,7 +55,7 @@ def row(
     return Row(method, path, TokenKind.COMPONENT, idempotent, {}, body, answer, result)
 
 
-DETAIL = {
+DETAIL: dict[str, Any] = {
     # getcsversiondetail's page shows no sample: every field of its answer table, with values in
     # the style of the family's other samples.
     "remark": "test",
