@@ -361,6 +361,7 @@ class ContainerBatchError(PartialFailureError):
     """
 
     def __init__(self, message: str, *, failures: Iterable[ContainerFailure] = ()) -> None:
+        #: The failed items (`ContainerFailure`), in WeChat's order.
         self.failures = tuple(failures)
         super().__init__(message, failed=[(f.key, 0, bounded(f.errmsg, MAX_ERRMSG)) for f in self.failures])
 
