@@ -28,6 +28,7 @@ MODULES = [
     "wxtcb.authorization",
     "wxtcb.batch",
     "wxtcb.batch.cloudrun",
+    "wxtcb.batch.containers",
     "wxtcb.batch.database",
     "wxtcb.batch.envs",
     "wxtcb.batch.functions",
@@ -44,7 +45,7 @@ MODULES = [
 
 #: Packages whose public names live in submodules and are re-exported, each at one place.
 PACKAGES = {
-    "wxtcb.batch": ["cloudrun", "database", "envs", "functions", "static", "storage"],
+    "wxtcb.batch": ["cloudrun", "containers", "database", "envs", "functions", "static", "storage"],
     "wxtcb.cloudrun": ["bot", "customer_service", "dedupe", "formats", "messages", "replies"],
 }
 
