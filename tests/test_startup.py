@@ -55,7 +55,13 @@ PROGRAMS = [
             "wxtcb.storage",
         },
     ),
-    ("from wxtcb import cloudrun\ncloudrun.Bot", {"wxtcb.cloudrun", "aiohttp.web"}),
+    ("from wxtcb import cloudrun\ncloudrun.Bot", {"wxtcb.cloudrun"}),
+    # wxtcb --help
+    (
+        "import runpy, sys\nsys.argv = ['wxtcb', '--help']\n"
+        "try:\n    runpy.run_module('wxtcb', run_name='__main__')\nexcept SystemExit:\n    pass",
+        set(),
+    ),
 ]
 
 

@@ -15,8 +15,6 @@ from wxtcb.message_push import CallbackConfig, SetCallbackConfig
 
 __all__ = ["register"]
 
-_strict = make_converter(strict=True)
-
 
 def register(sub: Any, creds: Parser) -> None:
     """Add ``callback-config`` to the command."""
@@ -41,7 +39,8 @@ def _read_config(path: str) -> SetCallbackConfig:
     if isinstance(data, dict) and isinstance(data.get("data"), dict) and "errcode" in data:
         data = data["data"]  # a whole getcallbackconfig answer
     try:
-        config = structure(data, CallbackConfig, conv=_strict)
+        # Built here, not at import: `wxtcb --help` and the other commands never load cattrs.
+        config = structure(data, CallbackConfig, conv=make_converter(strict=True))
     except WxTcbError as exc:
         raise UsageError(f"{path}: {exc}") from None
     return SetCallbackConfig(function_config=config.function_config, container_config=config.container_config)
