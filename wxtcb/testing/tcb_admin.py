@@ -4,8 +4,9 @@ Pay, open data and VoIP signatures (`wxtcb.functions_admin`, `wxtcb.wechat_pay`,
 
 State lives in `TcbAdminState` (``emulator.state(TcbAdminState)``):
 
-- ``createfunction`` adds a function (with empty code) to `TcbAdminState.functions`; one that
-  exists answers -501000. ``listfunctions`` lists those and the ones `Emulator.add_function`
+- ``createfunction`` adds a function (with empty code) to `TcbAdminState.functions` and to the
+  functions ``invokecloudfunction`` and ``getfuncconfig`` know (invoking it answers null); one
+  that exists answers -501000. ``listfunctions`` lists those and the ones `Emulator.add_function`
   added (for their environment, or any when added without one), sorted by name.
 - ``downloadfunction`` answers a signed URL on the emulator (``{emulator.url}/_tcbadmin/code/…``)
   whose GET gives the function's code (`TcbAdminState.code`, empty unless a test set it) and the
@@ -162,7 +163,13 @@ def _create_function(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
         "status": "Active",
     }
     state.code.setdefault((env, name), b"")
+    # Known to the other function endpoints too (getfuncconfig, invoke): its empty code answers null.
+    emulator.state(CloudBase).functions.setdefault((env, name), _empty_code)
     return _ok()
+
+
+def _empty_code(event: Any) -> None:
+    return None
 
 
 @route("tcb/downloadfunction", TokenKind.ACCESS)
