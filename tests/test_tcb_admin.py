@@ -11,7 +11,8 @@ import aiohttp
 import pytest
 
 import wxtcb
-from tests.conftest import assert_no_secret, demo_component, log_texts
+from tests.conftest import assert_no_secret, demo_component, load_module, log_texts
+from tests.test_docs_examples import DOCS
 from wxtcb.errors import InvalidRequestError
 from wxtcb.functions import FunctionConfigType, InvokeCloudFunction
 from wxtcb.functions_admin import ExtensionFile, ExtensionFileType, hashed_payload
@@ -282,3 +283,21 @@ def test_a_hidden_query_field_is_masked_in_the_summary_of_any_method() -> None:
     assert OPENID in hidden.secrets
     shown = build_request(InvokeCloudFunction("prod", "login"), "TOKEN-VALUE", "access_token")
     assert str(shown.summary) == "POST tcb/invokecloudfunction?env=prod&name=login&access_token=***"
+
+
+async def test_the_docs_example_creates_once_and_configures(
+    emulator: Emulator, merchant: wxtcb.Client
+) -> None:
+    """docs/examples/functions_admin_example.py creates a missing function once, pages past 50,
+    and writes the environment configuration getfuncconfig reads back."""
+    example = load_module(DOCS / "examples" / "functions_admin_example.py")
+    for i in range(55):
+        emulator.add_function(f"f{i:02d}", lambda e: e, env=ENV)
+    assert await example.ensure_function(merchant, ENV, "f54", {"MODE": "prod"}) is False
+    assert await example.ensure_function(merchant, ENV, "login", {"MODE": "prod"}) is True
+    assert await example.ensure_function(merchant, ENV, "login", {"MODE": "test"}) is False
+    assert emulator.calls["tcb/createfunction"] == 1
+    assert await merchant.functions.get_config(ENV, "login", 3) == {
+        "timeout": 20,
+        "environment": [{"key": "MODE", "value": "test"}],
+    }
