@@ -206,6 +206,8 @@ async def test_app_config_reads_the_function_push_rules(merchant: wxtcb.Client) 
 
 async def test_merchants_read_states_as_strings_or_numbers(emulator: Emulator, client: wxtcb.Client) -> None:
     """The sample's string states are kept; numbers, as the table types them, come back as their text."""
+    assert await client.wechat_pay.merchants() == []  # the emulator starts empty
+    emulator.state(TcbAdminState).merchants.append(dict(DEMO_MERCHANT))
     (demo,) = await client.wechat_pay.merchants()
     assert (demo.merchant_code, demo.mch_relation_state) == (
         DEMO_MERCHANT["merchant_code"],

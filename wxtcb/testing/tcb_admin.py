@@ -20,7 +20,8 @@ State lives in `TcbAdminState` (``emulator.state(TcbAdminState)``):
   `TcbAdminState.extension_files` by ``CodeUri``.
 - ``getappconfig`` answers the cloud-function part of the app's push configuration
   (``emulator.configs``) as the JSON text the page shows.
-- ``wxpaylist`` answers `TcbAdminState.merchants` (the page's first sample merchant at first);
+- ``wxpaylist`` answers `TcbAdminState.merchants` (none at first, as the emulator starts empty;
+  `DEMO_MERCHANT` is the page's first sample merchant, to append);
   ``wxpayopenauth`` records each request in `TcbAdminState.pay_auth_requests`.
 - ``wxa/getopendata`` answers `TcbAdminState.open_data` by cloudID (each ``json`` an object, as
   the page's sample); an unknown cloudID answers 40097. ``wxa/getvoipsign`` answers an HMAC of
@@ -85,7 +86,7 @@ class TcbAdminState:
     code: dict[tuple[str, str], bytes] = attrs.field(factory=dict)
     code_secrets: dict[str, str] = attrs.field(factory=dict)
     extension_files: dict[str, bytes] = attrs.field(factory=dict)
-    merchants: list[dict[str, Any]] = attrs.field(factory=lambda: [dict(DEMO_MERCHANT)])
+    merchants: list[dict[str, Any]] = attrs.field(factory=list)
     pay_auth_requests: list[dict[str, Any]] = attrs.field(factory=list)
     open_data: dict[str, Any] = attrs.field(factory=dict)
     secret: bytes = attrs.field(factory=lambda: secrets.token_bytes(16))
