@@ -266,13 +266,14 @@ class ExtensionUploadInfo:
 # --- method objects ----------------------------------------------------------------------------
 
 
-def _whole(name: str) -> Any:
-    def check(_: object, __: attrs.Attribute[Any], value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "limit" else 0):
-            low = "a positive" if name == "limit" else "a non-negative"
-            raise InvalidRequestError(f"{name} must be {low} integer")
+def _limit(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidRequestError("limit must be a positive integer")
 
-    return check
+
+def _offset(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRequestError("offset must be a non-negative integer")
 
 
 def _runtime_either_way(value: object) -> FunctionList:
@@ -303,8 +304,8 @@ class ListFunctions(Method[FunctionList]):
     __endpoint__: ClassVar[Endpoint] = Endpoint("tcb/listfunctions", doc=_SCF + "api_getfuntionlist.html")
 
     env: str = attrs.field(validator=env_id)
-    limit: int = attrs.field(default=20, validator=_whole("limit"))
-    offset: int = attrs.field(default=0, validator=_whole("offset"))
+    limit: int = attrs.field(default=20, validator=_limit)
+    offset: int = attrs.field(default=0, validator=_offset)
 
     __decode__ = staticmethod(_runtime_either_way)
 
@@ -412,7 +413,7 @@ class GetUploadSignature(Method[UploadSignature]):
     hashed_payload: str = attrs.field(validator=_sha256_hex)
 
 
-def _post_data(value: Iterable[ExtensionFile]) -> ExtensionFiles:
+def _post_data(value: Iterable[ExtensionFile] | ExtensionFiles) -> ExtensionFiles:
     return value if isinstance(value, ExtensionFiles) else ExtensionFiles(_files(value))
 
 
