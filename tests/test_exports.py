@@ -41,6 +41,10 @@ MODULES = [
     "wxtcb.cloudrun.formats",
     "wxtcb.cloudrun.messages",
     "wxtcb.cloudrun.replies",
+    "wxtcb.functions_admin",
+    "wxtcb.open_data",
+    "wxtcb.wechat_pay",
+    "wxtcb.testing.tcb_admin",
 ]
 
 #: Packages whose public names live in submodules and are re-exported, each at one place.

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from wxtcb.database import Database
     from wxtcb.environments import Environments
     from wxtcb.functions import Functions
+    from wxtcb.open_data import OpenData
     from wxtcb.storage import Storage
+    from wxtcb.wechat_pay import WechatPay
 
 __all__ = ["DEFAULT_BASE_URL", "Client", "build_engine"]
 
@@ -132,6 +134,10 @@ class Client:
     functions: namespace[Functions] = namespace("wxtcb.functions:Functions")
     #: The database: `wxtcb.database.Database`.
     database: namespace[Database] = namespace("wxtcb.database:Database")
+    #: CloudBase WeChat Pay merchant numbers: `wxtcb.wechat_pay.WechatPay`.
+    wechat_pay: namespace[WechatPay] = namespace("wxtcb.wechat_pay:WechatPay")
+    #: Open data behind cloudIDs, VoIP signatures: `wxtcb.open_data.OpenData`.
+    open_data: namespace[OpenData] = namespace("wxtcb.open_data:OpenData")
 
     def __init__(
         self,

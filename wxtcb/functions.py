@@ -1,5 +1,8 @@
 """Cloud functions (云函数): invoke one, schedule one for later, read its configuration.
 
+The management calls of the same namespace (list, create, download, write configuration, the
+upload credentials) are in `wxtcb.functions_admin`.
+
 On every client as ``client.functions``::
 
     value = await client.functions.invoke(env, "login", {"code": "x"})
@@ -35,6 +38,15 @@ from typing import Any, ClassVar
 import attrs
 
 from wxtcb.errors import DecodeError, InvalidRequestError
+from wxtcb.functions_admin import (
+    CreateFunction,
+    DescribeExtensionUploadInfo,
+    GetCodeSecret,
+    GetFunctionDownload,
+    GetUploadSignature,
+    ListFunctions,
+    UploadFunctionConfig,
+)
 from wxtcb.methods import Endpoint, Method
 from wxtcb.namespaces import Namespace, endpoint
 from wxtcb.validators import env_id, non_empty
@@ -191,10 +203,18 @@ class GetFunctionConfig(Method[object]):
 
 
 class Functions(Namespace):
-    """``client.functions``: cloud functions."""
+    """``client.functions``: cloud functions, and their management for third-party platforms
+    (`wxtcb.functions_admin`)."""
 
     __slots__ = ()
 
     invoke = endpoint(InvokeCloudFunction)
     add_delayed_task = endpoint(AddDelayedFunctionTask)
     get_config = endpoint(GetFunctionConfig)
+    list = endpoint(ListFunctions)
+    create = endpoint(CreateFunction)
+    download_link = endpoint(GetFunctionDownload)
+    upload_config = endpoint(UploadFunctionConfig)
+    code_secret = endpoint(GetCodeSecret)
+    upload_signature = endpoint(GetUploadSignature)
+    extension_upload_info = endpoint(DescribeExtensionUploadInfo)

@@ -4,17 +4,26 @@
 rules that send messages to cloud functions (`FunctionConfig`) and a path of a cloud-run service
 that receives them (`ContainerConfig`). On every client as ``client.message_push`` (and, as the
 reason wxtcb exists, as ``client.get_callback_config()`` / ``client.set_callback_config()``).
+
+`GetAppConfig` (``tcb/getappconfig``, a third-party page marked "即将下架", about to be retired)
+is the older read of the cloud-function part: ``type`` 1 ("callback配置", the only value) and the
+answer's ``config`` as JSON text ``{"enable":…,"callbacks":[{msgType,event,env,functionName}]}``,
+decoded into a `FunctionConfig` (its callbacks carry no ``enable``: read as on). Its writing
+sibling ``tcb/uploadappconfig`` has no official page that could be read, so wxtcb does not send
+it: use `SetCallbackConfig`.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import attrs
 
-from wxtcb.errors import InvalidRequestError
+from wxtcb.converter import structure
+from wxtcb.errors import DecodeError, InvalidRequestError
 from wxtcb.methods import Endpoint, Method
 from wxtcb.namespaces import Namespace, endpoint
 from wxtcb.wire import wire
@@ -24,6 +33,7 @@ __all__ = [
     "ContainerConfig",
     "FunctionCallback",
     "FunctionConfig",
+    "GetAppConfig",
     "GetCallbackConfig",
     "MessagePush",
     "SetCallbackConfig",
@@ -128,6 +138,36 @@ class GetCallbackConfig(Method[CallbackConfig]):
     )
 
 
+def _app_config(value: object) -> FunctionConfig:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            raise DecodeError("cannot decode FunctionConfig: expected JSON text @ $.config") from None
+    return structure(value, FunctionConfig, root="$.config")
+
+
+@attrs.frozen
+class GetAppConfig(Method[FunctionConfig]):
+    """Get the cloud-function push configuration the older way (``tcb/getappconfig``, about to be
+    retired by WeChat: prefer `GetCallbackConfig`). Sends ``type`` 1, the only value the page lists.
+
+    Attributes:
+        type: ``type``, 1 ("callback配置"): fixed, not an argument.
+    """
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "tcb/getappconfig",
+        result_key="config",
+        doc="https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/cloudbase/common/"
+        "getAppConfig.html",
+    )
+
+    type: int = attrs.field(default=1, init=False)
+
+    __decode__ = staticmethod(_app_config)
+
+
 def _validate_function_config(_: object, __: attrs.Attribute[Any], value: FunctionConfig | None) -> None:
     if value is None:
         return
@@ -200,3 +240,4 @@ class MessagePush(Namespace):
 
     get_callback_config = endpoint(GetCallbackConfig)
     set_callback_config = endpoint(SetCallbackConfig)
+    get_app_config = endpoint(GetAppConfig)

@@ -57,8 +57,9 @@ class Request:
     def summary(self) -> RequestSummary:
         summary = self._summary
         if summary is None or summary.seqid != self.seqid:
+            hidden = _hidden_query(self.method)
             summary = self._summary = RequestSummary(
-                self.http_method, self.path, redact_params(self.params), self.seqid
+                self.http_method, self.path, redact_params(self.params, hidden), self.seqid
             )
         return summary
 
@@ -91,11 +92,13 @@ def encode_body(payload: object | None) -> bytes | None:
 class _Layout:
     """Where a method class's fields go on the wire, worked out once per class."""
 
-    __slots__ = ("constant_body", "query", "raw_body")
+    __slots__ = ("constant_body", "hidden_query", "query", "raw_body")
 
     def __init__(self, cls: type[Method[Any]]) -> None:
         fields = attrs.fields(cast(Any, cls)) if attrs.has(cls) else ()
         self.query = tuple((f.name, wire_name(f)) for f in fields if wire_of(f).query)
+        # A query field hidden from the repr (an openid) is masked in the summary like a token.
+        self.hidden_query = frozenset(wire_name(f) for f in fields if wire_of(f).query and not f.repr)
         raw = [f.name for f in fields if wire_of(f).raw_body]
         self.raw_body = raw[0] if raw else None
         in_body = [f for f in fields if not wire_of(f).query and not wire_of(f).raw_body]
@@ -113,6 +116,12 @@ def _layout(cls: type[Method[Any]]) -> _Layout:
     if layout is None:
         layout = _LAYOUTS[cls] = _Layout(cls)
     return layout
+
+
+def _hidden_query(method: object) -> frozenset[str]:
+    if isinstance(method, Method):
+        return _layout(type(method)).hidden_query
+    return frozenset()
 
 
 def _query_value(value: object) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import attrs
 
@@ -59,9 +59,11 @@ _SECRET_IN_TEXT = re.compile(
 )
 
 
-def redact_params(params: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    """Return *params* as pairs, with every credential's value replaced by the mask."""
-    return tuple((k, MASK if k.lower() in SECRET_PARAMS else v) for k, v in params.items())
+def redact_params(params: Mapping[str, str], hidden: Collection[str] = ()) -> tuple[tuple[str, str], ...]:
+    """Return *params* as pairs, with every credential's value replaced by the mask, and the
+    value of every key in *hidden* (a method's own secret or personal query fields, such as an
+    ``openid``)."""
+    return tuple((k, MASK if k.lower() in SECRET_PARAMS or k in hidden else v) for k, v in params.items())
 
 
 def scrub(text: str) -> str:

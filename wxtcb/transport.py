@@ -332,7 +332,9 @@ class AiohttpTransport:
             if self._closed:  # whatever aiohttp says, closing the client is what ended the request
                 error = self._closed_error(request)
             else:
-                error = TransportError(f"{type(exc).__name__}: {scrub(str(exc))}", request=request.summary)
+                # The request's own secret values too (an openid in the query is no credential name).
+                text = redact_text(str(exc), request.secrets)
+                error = TransportError(f"{type(exc).__name__}: {text}", request=request.summary)
         raise error
 
     def _closed_error(self, request: Request, message: str = "the client was closed") -> TransportError:

@@ -224,3 +224,36 @@ async def batch_mode(emulator: Emulator) -> None:
         await platform.batch.create_env(42)  # type: ignore[arg-type]
         wrong: str = await platform.batch.describe_envs()  # type: ignore[assignment]
         del ready, envs, share, rel, ids, page, up, link, size, wrong
+
+
+async def function_management_pay_and_open_data(platform: wxtcb.Platform) -> None:
+    from wxtcb.functions_admin import (
+        CodeSecret,
+        ExtensionFile,
+        ExtensionFileType,
+        ExtensionUploadInfo,
+        FunctionDownload,
+        FunctionList,
+        UploadSignature,
+        hashed_payload,
+    )
+    from wxtcb.open_data import OpenDataItem
+    from wxtcb.wechat_pay import PayAuthAction, PayMerchant
+
+    merchant = platform.merchant("wxmerchant")
+    page: FunctionList = await merchant.functions.list("env", limit=20, offset=0)
+    await merchant.functions.create("env", "login")
+    link: FunctionDownload = await merchant.functions.download_link("env", "login")
+    await merchant.functions.upload_config("env", "login", 3, {"timeout": 5})
+    secret: CodeSecret = await merchant.functions.code_secret()
+    signed: UploadSignature = await merchant.functions.upload_signature(hashed_payload(b"{}"))
+    info: ExtensionUploadInfo = await merchant.functions.extension_upload_info(
+        [ExtensionFile(ExtensionFileType.SMS, "list.csv")]
+    )
+    config: wxtcb.FunctionConfig = await merchant.message_push.get_app_config()
+    merchants: list[PayMerchant] = await merchant.wechat_pay.merchants()
+    await merchant.wechat_pay.apply_auth(PayAuthAction.BIND, "1900006511")
+    items: list[OpenDataItem] = await merchant.open_data.get(["cloud-id"], openid="o")
+    signature: str = await merchant.open_data.voip_sign("room", 1700000000, "nonce")
+    await merchant.functions.list(42)  # type: ignore[arg-type]
+    del page, link, secret, signed, info, config, merchants, items, signature
