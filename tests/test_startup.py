@@ -60,7 +60,8 @@ PROGRAMS = [
             "wxtcb.storage",
         },
     ),
-    ("from wxtcb import cloudrun\ncloudrun.Bot", {"wxtcb.cloudrun"}),
+    # the XML parser's module, not defusedxml: that waits for the first XML push
+    ("from wxtcb import cloudrun\ncloudrun.Bot", {"wxtcb.cloudrun", "wxtcb.safexml"}),
     # wxtcb --help
     (
         "import runpy, sys\nsys.argv = ['wxtcb', '--help']\n"
