@@ -58,6 +58,7 @@ PROGRAMS = [
             "wxtcb.database",
             "wxtcb.db",
             "wxtcb.storage",
+            "wxtcb.safexml",
         },
     ),
     # the XML parser's module, not defusedxml: that waits for the first XML push
