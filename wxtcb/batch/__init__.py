@@ -66,6 +66,7 @@ from wxtcb.batch.cloudrun import (
     RunEnvInfo,
 )
 from wxtcb.batch.database import (
+    AclTag,
     BatchCollectionAdd,
     BatchCollectionDelete,
     BatchCollectionGet,
@@ -75,11 +76,17 @@ from wxtcb.batch.database import (
     BatchDbAggregate,
     BatchDbDelete,
     BatchDbExport,
+    BatchDbGetAcl,
     BatchDbImport,
     BatchDbInsert,
+    BatchDbModifyAcl,
     BatchDbQuery,
     BatchDbUpdate,
+    BatchIndexCreate,
+    BatchIndexDelete,
+    BatchIndexes,
     BatchMigrationState,
+    CollectionAcl,
 )
 from wxtcb.batch.envs import (
     BatchEnvInfo,
@@ -103,21 +110,28 @@ from wxtcb.batch.functions import (
 )
 from wxtcb.batch.static import (
     CreateStaticStore,
+    DescribeStaticStore,
+    StaticFileList,
     StaticHosting,
+    StaticStore,
     StaticUploadFile,
     StaticUploadLink,
 )
 from wxtcb.batch.storage import (
     BatchDeleteFile,
     BatchDownloadFile,
+    BatchGetBucket,
     BatchStorage,
     BatchUploadFile,
+    BucketFile,
+    BucketListing,
 )
 from wxtcb.errors import InvalidRequestError
 from wxtcb.namespaces import Namespace, endpoint, namespace
 
 __all__ = [
     "MAX_ZIPFILE",
+    "AclTag",
     "Batch",
     "BatchCollectionAdd",
     "BatchCollectionDelete",
@@ -128,21 +142,30 @@ __all__ = [
     "BatchDbAggregate",
     "BatchDbDelete",
     "BatchDbExport",
+    "BatchDbGetAcl",
     "BatchDbImport",
     "BatchDbInsert",
+    "BatchDbModifyAcl",
     "BatchDbQuery",
     "BatchDbUpdate",
     "BatchDeleteFile",
     "BatchDownloadFile",
     "BatchEnvInfo",
+    "BatchGetBucket",
     "BatchGetEnvId",
+    "BatchIndexCreate",
+    "BatchIndexDelete",
+    "BatchIndexes",
     "BatchMigrationState",
     "BatchModifyEnv",
     "BatchShareEnv",
     "BatchStorage",
     "BatchUploadFile",
     "BatchUploadScf",
+    "BucketFile",
+    "BucketListing",
     "CloudRunEnvs",
+    "CollectionAcl",
     "CreateCloudbaseRunEnv",
     "CreateEnv",
     "CreateStaticStore",
@@ -150,6 +173,7 @@ __all__ = [
     "CreatedRunEnv",
     "DescribeCloudbaseRunEnvs",
     "DescribeEnvs",
+    "DescribeStaticStore",
     "EnvError",
     "EnvNotReadyError",
     "EnvRelation",
@@ -158,7 +182,9 @@ __all__ = [
     "ShareConfirmation",
     "ShareResult",
     "ShareTarget",
+    "StaticFileList",
     "StaticHosting",
+    "StaticStore",
     "StaticUploadFile",
     "StaticUploadLink",
 ]
