@@ -52,8 +52,9 @@ async def test_indexes_are_created_and_dropped(platform: wxtcb.Platform, emulato
     await platform.batch.database.collections.create(ENV, "todos")
     index = Index("due_geo", [IndexKey("due", -1), IndexKey("where", "2dsphere")])
     await platform.batch.database.indexes.create(ENV, "todos", [index])
-    stored = emulator.state(CloudBase).indexes[(ENV, "todos")]
-    assert stored["due_geo"]["keys"] == [
+    stored = emulator.state(CloudBase).indexes[(ENV, "todos")]["due_geo"]
+    assert isinstance(stored, dict)
+    assert stored["keys"] == [
         {"name": "due", "direction": "-1"},
         {"name": "where", "direction": "2dsphere"},
     ]
