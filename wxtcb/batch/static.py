@@ -22,9 +22,10 @@ from wxtcb.batch.common import (
     OPLATFORM_DOCS,
     THIRD_PARTY_DOCS,
     items_renamed,
+    optional_string_field,
     renamed,
 )
-from wxtcb.batch.storage import BatchSender, BucketListing, decode_listing, optional_listing_text
+from wxtcb.batch.storage import BatchGetBucket, BatchSender, BucketListing
 from wxtcb.converter import structure
 from wxtcb.errors import InvalidRequestError
 from wxtcb.methods import Endpoint, Method, TokenKind
@@ -177,16 +178,16 @@ class StaticFileList(Method[BucketListing]):
 
     env: str = attrs.field(validator=env_id)
     prefix: str | None = attrs.field(
-        default=None, validator=optional_listing_text, metadata=wire(omit_if_default=True)
+        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
     )
     delimiter: str | None = attrs.field(
-        default=None, validator=optional_listing_text, metadata=wire(omit_if_default=True)
+        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
     )
     marker: str | None = attrs.field(
-        default=None, validator=optional_listing_text, metadata=wire(omit_if_default=True)
+        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
     )
 
-    __decode__ = staticmethod(decode_listing)
+    __decode__ = staticmethod(BatchGetBucket.__decode__)
 
 
 # --- namespaces ---

@@ -18,10 +18,10 @@ from wxtcb.batch.common import (
     THIRD_PARTY_DOCS,
     T,
     items_renamed,
+    optional_string_field,
     renamed,
 )
 from wxtcb.converter import structure
-from wxtcb.errors import InvalidRequestError
 from wxtcb.methods import Endpoint, Method, TokenKind
 from wxtcb.namespaces import Namespace, endpoint, engine_of
 from wxtcb.storage import (
@@ -48,8 +48,6 @@ __all__ = [
     "BatchUploadFile",
     "BucketFile",
     "BucketListing",
-    "decode_listing",
-    "optional_listing_text",
 ]
 
 # --- storage --------------------------------------------------------------------------------
@@ -181,20 +179,12 @@ def _size(item: object) -> object:
     return item
 
 
-def decode_listing(value: object) -> BucketListing:
-    """A `BucketListing` from a ``getbucket``/``staticfilelist`` answer (``size`` as a string or
-    a number; shared with `wxtcb.batch.static`)."""
+def _decode_listing(value: object) -> BucketListing:
     if isinstance(value, Mapping) and isinstance(value.get("contents"), list):
         value = {**value, "contents": [_size(item) for item in value["contents"]]}
     elif isinstance(value, Mapping) and value.get("contents") is None:
         value = {**value, "contents": []}
     return structure(value, BucketListing)
-
-
-def optional_listing_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """prefix/delimiter/marker: a string when given (``""`` is sent as such)."""
-    if value is not None and not isinstance(value, str):
-        raise InvalidRequestError(f"{attribute.name} must be a string or None")
 
 
 @attrs.frozen
@@ -217,16 +207,16 @@ class BatchGetBucket(Method[BucketListing]):
 
     env: str = attrs.field(validator=env_id)
     prefix: str | None = attrs.field(
-        default=None, validator=optional_listing_text, metadata=wire(omit_if_default=True)
+        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
     )
     delimiter: str | None = attrs.field(
-        default=None, validator=optional_listing_text, metadata=wire(omit_if_default=True)
+        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
     )
     marker: str | None = attrs.field(
-        default=None, validator=optional_listing_text, metadata=wire(omit_if_default=True)
+        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
     )
 
-    __decode__ = staticmethod(decode_listing)
+    __decode__ = staticmethod(_decode_listing)
 
 
 # --- namespaces ---
