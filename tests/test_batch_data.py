@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 import wxtcb
-from tests.conftest import demo_component
+from tests.conftest import demo_component, load_module
 from wxtcb.batch import (
     AclTag,
     BatchDbGetAcl,
@@ -28,6 +29,7 @@ from wxtcb.testing.batch_data import BatchDataState
 from wxtcb.testing.cloudbase import CloudBase
 
 ENV = "shop-0123456789abcdef"
+EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "batch_data.py"
 
 
 @pytest.fixture
@@ -246,3 +248,22 @@ def test_static_store_spellings() -> None:
     assert StaticFileList.__decode__(
         {"contents": [{"key": "x", "size": "2"}], "is_truncated": True}
     ).is_truncated
+
+
+# --- the documentation's example ------------------------------------------------------------------
+
+
+async def test_docs_example_prepares_an_environment(platform: wxtcb.Platform, emulator: Emulator) -> None:
+    """docs/examples/batch_data.py indexes and protects a collection, pages through the storage
+    listing (three answers of one file each here) and reads the static site's domain."""
+    env = await _ready_env(platform)
+    for path in ("exports/1.json", "exports/2.json", "exports/3.json", "other.txt"):
+        await platform.batch.storage.upload(env, path, b"{}")
+    await platform.batch.static.create_store(env)
+    emulator.state(BatchDataState).page_size = 1
+    keys, domain = await load_module(EXAMPLE).prepare(platform, env)
+    assert keys == ["exports/1.json", "exports/2.json", "exports/3.json"]
+    assert domain.startswith(env)
+    assert "by_user" in emulator.state(CloudBase).indexes[(env, "orders")]
+    tag, rule = emulator.state(BatchDataState).acls[(env, "orders")]
+    assert (tag, json.loads(rule)) == ("CUSTOM", {"read": "doc._openid == auth.openid", "write": False})
