@@ -6,7 +6,7 @@ collection permissions of a batch environment.
   ``indexes[].keys[].direction`` is the string ``"1"``, ``"-1"`` or ``"2dsphere"`` (as in
   ``tcb/updateindex``: `wxtcb.database.IndexKey` is reused), and the page has no ``unique``: an
   `wxtcb.database.Index` with ``unique=True`` is refused before sending. ``keys`` is sent for
-  ``create`` only (the page: "create时填写, delete无需填写").
+  ``create`` only (the page: keys are filled in for create, not needed for delete).
 - ``dbgetacl`` answers ``acl_tag`` and ``rule``, the custom rule as JSON *text* inside the JSON;
   it is kept as the string WeChat sent (``""`` when absent). ``dbmodifyacl`` was read on the
   English page only (no Chinese copy was found); its table marks ``rule`` required for every
