@@ -99,6 +99,7 @@ from wxtcb.batch.containers import (
     SetCsVersionConfig,
 )
 from wxtcb.batch.database import (
+    AclTag,
     BatchCollectionAdd,
     BatchCollectionDelete,
     BatchCollectionGet,
@@ -108,11 +109,17 @@ from wxtcb.batch.database import (
     BatchDbAggregate,
     BatchDbDelete,
     BatchDbExport,
+    BatchDbGetAcl,
     BatchDbImport,
     BatchDbInsert,
+    BatchDbModifyAcl,
     BatchDbQuery,
     BatchDbUpdate,
+    BatchIndexCreate,
+    BatchIndexDelete,
+    BatchIndexes,
     BatchMigrationState,
+    CollectionAcl,
 )
 from wxtcb.batch.envs import (
     BatchEnvInfo,
@@ -136,15 +143,21 @@ from wxtcb.batch.functions import (
 )
 from wxtcb.batch.static import (
     CreateStaticStore,
+    DescribeStaticStore,
+    StaticFileList,
     StaticHosting,
+    StaticStore,
     StaticUploadFile,
     StaticUploadLink,
 )
 from wxtcb.batch.storage import (
     BatchDeleteFile,
     BatchDownloadFile,
+    BatchGetBucket,
     BatchStorage,
     BatchUploadFile,
+    BucketFile,
+    BucketListing,
 )
 from wxtcb.errors import InvalidRequestError
 from wxtcb.namespaces import Namespace, endpoint, namespace
@@ -152,6 +165,7 @@ from wxtcb.namespaces import Namespace, endpoint, namespace
 __all__ = [
     "MAX_REPLICAS",
     "MAX_ZIPFILE",
+    "AclTag",
     "Batch",
     "BatchCollectionAdd",
     "BatchCollectionDelete",
@@ -162,15 +176,21 @@ __all__ = [
     "BatchDbAggregate",
     "BatchDbDelete",
     "BatchDbExport",
+    "BatchDbGetAcl",
     "BatchDbImport",
     "BatchDbInsert",
+    "BatchDbModifyAcl",
     "BatchDbQuery",
     "BatchDbUpdate",
     "BatchDelCsVersion",
     "BatchDeleteFile",
     "BatchDownloadFile",
     "BatchEnvInfo",
+    "BatchGetBucket",
     "BatchGetEnvId",
+    "BatchIndexCreate",
+    "BatchIndexDelete",
+    "BatchIndexes",
     "BatchMigrationState",
     "BatchModifyEnv",
     "BatchSetCsPropotion",
@@ -178,9 +198,12 @@ __all__ = [
     "BatchStorage",
     "BatchUploadFile",
     "BatchUploadScf",
+    "BucketFile",
+    "BucketListing",
     "CloudBaseEsInfo",
     "CloudBaseRunVpcInfo",
     "CloudRunEnvs",
+    "CollectionAcl",
     "ContainerBatchError",
     "ContainerBatchResult",
     "ContainerFailure",
@@ -207,6 +230,7 @@ __all__ = [
     "DeletedRunVersion",
     "DescribeCloudbaseRunEnvs",
     "DescribeEnvs",
+    "DescribeStaticStore",
     "EnvError",
     "EnvNotReadyError",
     "EnvRelation",
@@ -222,7 +246,9 @@ __all__ = [
     "ShareConfirmation",
     "ShareResult",
     "ShareTarget",
+    "StaticFileList",
     "StaticHosting",
+    "StaticStore",
     "StaticUploadFile",
     "StaticUploadLink",
 ]

@@ -61,6 +61,11 @@ def optional_text_field(_: object, attribute: attrs.Attribute[Any], value: objec
         raise InvalidRequestError(f"{attribute.name} must be a non-empty string or None")
 
 
+def optional_string_field(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidRequestError(f"{attribute.name} must be a string or None")
+
+
 def source_type_field(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise InvalidRequestError("source_type must be an integer (1: a cloud-run environment) or None")

@@ -1,13 +1,28 @@
-"""Batch-mode database (``componenttcb/dbrecord``, ``dbcollection``, ``dbmigration*``): records,
-collections, aggregation and migrations of a batch environment (indexes and ACL belong here too)."""
+"""Batch-mode database (``componenttcb/dbrecord``, ``dbcollection``, ``dbmigration*``, ``dbindex``,
+``dbgetacl``, ``dbmodifyacl``): records, collections, aggregation, migrations, indexes and
+collection permissions of a batch environment.
+
+- ``dbindex`` is one path with ``action`` ``create``/``delete`` (one method object each). Its
+  ``indexes[].keys[].direction`` is the string ``"1"``, ``"-1"`` or ``"2dsphere"`` (as in
+  ``tcb/updateindex``: `wxtcb.database.IndexKey` is reused), and the page has no ``unique``: an
+  `wxtcb.database.Index` with ``unique=True`` is refused before sending. ``keys`` is sent for
+  ``create`` only (the page: keys are filled in for create, not needed for delete).
+- ``dbgetacl`` answers ``acl_tag`` and ``rule``, the custom rule as JSON *text* inside the JSON;
+  it is kept as the string WeChat sent (``""`` when absent). ``dbmodifyacl`` was read on the
+  English page only (no Chinese copy was found); its table marks ``rule`` required for every
+  ``acl_tag``: wxtcb always sends it, ``""`` unless the tag is ``CUSTOM``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import enum
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import attrs
 
+from wxtcb import db
 from wxtcb.batch.common import (
     BATCH_DOCS,
     EN_BATCH_DOCS,
@@ -22,6 +37,8 @@ from wxtcb.database import (
     DatabaseAggregate,
     DatabaseMigrateQueryInfo,
     FileType,
+    Index,
+    IndexKey,
     MigrationJob,
     QueryResult,
     UpdateResult,
@@ -35,11 +52,13 @@ from wxtcb.database import (
     remove_statement,
     update_statement,
 )
+from wxtcb.errors import InvalidRequestError
 from wxtcb.methods import Endpoint, Method, TokenKind
 from wxtcb.namespaces import Namespace, endpoint, namespace
 from wxtcb.validators import env_id
 
 __all__ = [
+    "AclTag",
     "BatchCollectionAdd",
     "BatchCollectionDelete",
     "BatchCollectionGet",
@@ -49,11 +68,17 @@ __all__ = [
     "BatchDbAggregate",
     "BatchDbDelete",
     "BatchDbExport",
+    "BatchDbGetAcl",
     "BatchDbImport",
     "BatchDbInsert",
+    "BatchDbModifyAcl",
     "BatchDbQuery",
     "BatchDbUpdate",
+    "BatchIndexCreate",
+    "BatchIndexDelete",
+    "BatchIndexes",
     "BatchMigrationState",
+    "CollectionAcl",
 ]
 
 
@@ -333,6 +358,204 @@ class BatchMigrationState(Method[MigrationJob]):
     __decode__ = staticmethod(DatabaseMigrateQueryInfo.__decode__)
 
 
+# --- indexes and collection permissions -----------------------------------------------------
+
+_DBINDEX = BATCH_DOCS.replace("OpenApiDoc/", "") + "db-mgnt/api_dbindexmanage"
+_DBGETACL = THIRD_PARTY_DOCS + "dbGetACL.html"
+_DBMODIFYACL = EN_BATCH_DOCS + "db-mgnt/setPermission.html"
+
+
+@attrs.frozen
+class _CreatedIndex:
+    """One item of ``dbindex`` ``create``'s ``indexes``: `wxtcb.database.Index` without ``unique``."""
+
+    name: str
+    keys: tuple[IndexKey, ...]
+
+
+@attrs.frozen
+class _DroppedIndex:
+    """One item of ``dbindex`` ``delete``'s ``indexes``: the name alone."""
+
+    name: str = attrs.field(validator=lambda _i, _a, v: db.checked_name(v, "index name"))
+
+
+def _created_indexes(value: Iterable[Index]) -> tuple[_CreatedIndex, ...]:
+    if isinstance(value, Index):
+        value = [value]
+    items = tuple(value)
+    if not items:
+        raise InvalidRequestError("indexes is empty: give one or more wxtcb.database.Index")
+    if not all(isinstance(i, Index) for i in items):
+        raise InvalidRequestError("indexes takes wxtcb.database.Index objects")
+    if any(i.unique for i in items):
+        # The batch page has no unique field: sending it would be ignored or refused, never honoured.
+        raise InvalidRequestError("componenttcb/dbindex has no unique field: use Index(..., unique=False)")
+    return tuple(_CreatedIndex(i.name, i.keys) for i in items)
+
+
+def _dropped_indexes(value: Iterable[str]) -> tuple[_DroppedIndex, ...]:
+    if isinstance(value, str | bytes):
+        raise InvalidRequestError("indexes takes a list of index names, not one string")
+    items = tuple(_DroppedIndex(name) for name in value)
+    if not items:
+        raise InvalidRequestError("indexes is empty: give one or more index names")
+    return items
+
+
+@attrs.frozen
+class BatchIndexCreate(Method[None]):
+    """Create indexes on a collection (``dbindex`` ``action`` ``"create"``). Never resent (a repeat
+    would find the index already there).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        collection_name: ``collection_name``, the collection (a non-empty string).
+        indexes: ``indexes``, one or more `wxtcb.database.Index` (name and `wxtcb.database.IndexKey`
+            fields; ``unique`` must stay False: the batch page has no such field); sent as
+            ``{"name", "keys": [{"name", "direction"}]}``.
+        action: ``action``, always ``"create"`` (not an argument).
+    """
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "componenttcb/dbindex", token=TokenKind.COMPONENT, idempotent=False, doc=_DBINDEX
+    )
+
+    env: str = attrs.field(validator=env_id)
+    collection_name: str = attrs.field(validator=collection_name_field)
+    indexes: tuple[_CreatedIndex, ...] = attrs.field(converter=_created_indexes)
+    action: str = attrs.field(default="create", init=False)
+
+
+@attrs.frozen
+class BatchIndexDelete(Method[None]):
+    """Drop indexes of a collection by name (``dbindex`` ``action`` ``"delete"``). Never resent.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        collection_name: ``collection_name``, the collection (a non-empty string).
+        indexes: ``indexes``, one or more index names (a list, not one string); sent as
+            ``[{"name": …}]`` without ``keys``, as the page says for ``delete``.
+        action: ``action``, always ``"delete"`` (not an argument).
+    """
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "componenttcb/dbindex", token=TokenKind.COMPONENT, idempotent=False, doc=_DBINDEX
+    )
+
+    env: str = attrs.field(validator=env_id)
+    collection_name: str = attrs.field(validator=collection_name_field)
+    indexes: tuple[_DroppedIndex, ...] = attrs.field(converter=_dropped_indexes)
+    action: str = attrs.field(default="delete", init=False)
+
+
+class AclTag(enum.StrEnum):
+    """A collection's permission (``acl_tag``), the values WeChat's pages list."""
+
+    #: 公有读, 私有写: everyone reads, the creator writes.
+    READONLY = "READONLY"
+    #: 私有读写: the creator reads and writes.
+    PRIVATE = "PRIVATE"
+    #: 仅管理员可写: everyone reads, administrators write.
+    ADMINWRITE = "ADMINWRITE"
+    #: 仅管理员可操作: administrators only.
+    ADMINONLY = "ADMINONLY"
+    #: 自定义规则: the custom rule in ``rule`` decides.
+    CUSTOM = "CUSTOM"
+
+
+@attrs.frozen
+class CollectionAcl:
+    """What ``componenttcb/dbgetacl`` answers.
+
+    Attributes:
+        acl_tag: ``acl_tag``: ``"READONLY"``, ``"PRIVATE"``, ``"ADMINWRITE"``, ``"ADMINONLY"`` or
+            ``"CUSTOM"`` (compare with `AclTag`; another value WeChat may add is kept as it came).
+        rule: ``rule``, the custom rule as the JSON text WeChat sends
+            (``'{"read": true, "write": "doc._openid == auth.openid"}'``); ``""`` when absent (the
+            page does not say what comes for a tag other than ``CUSTOM``). ``json.loads`` it to read it.
+    """
+
+    acl_tag: str
+    rule: str = ""
+
+
+def _acl_tag(value: AclTag | str) -> AclTag:
+    try:
+        return AclTag(value)
+    except ValueError:
+        raise InvalidRequestError(
+            "acl_tag is READONLY, PRIVATE, ADMINWRITE, ADMINONLY or CUSTOM (wxtcb.batch.AclTag)"
+        ) from None
+
+
+def _rule(value: str | Mapping[str, Any]) -> str:
+    if isinstance(value, Mapping):
+        return json.dumps(value, ensure_ascii=False)
+    if not isinstance(value, str):
+        raise InvalidRequestError("rule is JSON text or a dict")
+    return value
+
+
+def _rule_fits_tag(instance: BatchDbModifyAcl, _: attrs.Attribute[str], value: str) -> None:
+    if instance.acl_tag is AclTag.CUSTOM:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            raise InvalidRequestError("rule must be JSON text (an object) for acl_tag CUSTOM") from None
+        if not isinstance(parsed, dict) or not parsed:
+            raise InvalidRequestError("rule must be a non-empty JSON object for acl_tag CUSTOM")
+    elif value:
+        raise InvalidRequestError("rule is only for acl_tag CUSTOM; leave it empty for the other tags")
+
+
+@attrs.frozen
+class BatchDbGetAcl(Method[CollectionAcl]):
+    """Read a collection's permission (``acl_tag`` and the custom ``rule``).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        collection_name: ``collection_name``, the collection (a non-empty string).
+    """
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "componenttcb/dbgetacl", token=TokenKind.COMPONENT, doc=_DBGETACL
+    )
+
+    env: str = attrs.field(validator=env_id)
+    collection_name: str = attrs.field(validator=collection_name_field)
+
+    @staticmethod
+    def __decode__(value: object) -> CollectionAcl:
+        if isinstance(value, Mapping) and value.get("rule") is None:
+            value = {**value, "rule": ""}
+        return structure(value, CollectionAcl)
+
+
+@attrs.frozen
+class BatchDbModifyAcl(Method[None]):
+    """Set a collection's permission. Resent after a transient failure: setting the same
+    permission twice leaves it as setting it once.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        collection_name: ``collection_name``, the collection (a non-empty string).
+        acl_tag: ``acl_tag``, an `AclTag` (or its name as a string).
+        rule: ``rule``, always sent (the page marks it required): for `AclTag.CUSTOM` a non-empty
+            JSON object, as text or as a dict (sent as its JSON text); ``""`` for the other tags
+            (anything else is refused before sending).
+    """
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "componenttcb/dbmodifyacl", token=TokenKind.COMPONENT, doc=_DBMODIFYACL
+    )
+
+    env: str = attrs.field(validator=env_id)
+    collection_name: str = attrs.field(validator=collection_name_field)
+    acl_tag: AclTag = attrs.field(converter=_acl_tag)
+    rule: str = attrs.field(default="", converter=_rule, validator=_rule_fits_tag)
+
+
 # --- namespaces ---
 
 
@@ -346,8 +569,18 @@ class BatchCollections(Namespace):
     list = endpoint(BatchCollectionGet)
 
 
+class BatchIndexes(Namespace):
+    """``platform.batch.database.indexes``: ``componenttcb/dbindex``."""
+
+    __slots__ = ()
+
+    create = endpoint(BatchIndexCreate)
+    drop = endpoint(BatchIndexDelete)
+
+
 class BatchDatabase(Namespace):
-    """``platform.batch.database``: records, aggregation and migrations of a batch environment."""
+    """``platform.batch.database``: records, aggregation, migrations, indexes and permissions of a
+    batch environment."""
 
     __slots__ = ()
 
@@ -359,5 +592,9 @@ class BatchDatabase(Namespace):
     migrate_import = endpoint(BatchDbImport)
     migrate_export = endpoint(BatchDbExport)
     migration = endpoint(BatchMigrationState)
+    get_acl = endpoint(BatchDbGetAcl)
+    set_acl = endpoint(BatchDbModifyAcl)
     #: Collections: `BatchCollections`.
     collections = namespace(BatchCollections)
+    #: Indexes: `BatchIndexes`.
+    indexes = namespace(BatchIndexes)

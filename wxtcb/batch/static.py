@@ -1,9 +1,16 @@
-"""Batch-mode static website hosting (静态网站托管): open it, upload a file (a PUT to a signed URL)
-(listing and deleting the site's files belong here too)."""
+"""Batch-mode static website hosting (静态网站托管): open it, read its state, upload a file (a PUT
+to a signed URL), list its files (deleting them belongs here too).
+
+``describestaticstore``: the page's table names the list ``data`` and its sample ``Data``; both
+are read. Each item's region is spelled ``regoin`` on the wire (table and sample alike) and is
+`StaticStore.region` in Python (a ``region`` key is read too). ``staticfilelist`` answers the
+same shape as ``getbucket`` (`wxtcb.batch.storage.BucketListing`).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar, cast
 
@@ -12,9 +19,13 @@ import attrs
 from wxtcb import storage
 from wxtcb.batch.common import (
     EN_BATCH_DOCS,
+    OPLATFORM_DOCS,
+    THIRD_PARTY_DOCS,
+    items_renamed,
+    optional_string_field,
     renamed,
 )
-from wxtcb.batch.storage import BatchSender
+from wxtcb.batch.storage import BatchGetBucket, BatchSender, BucketListing
 from wxtcb.converter import structure
 from wxtcb.errors import InvalidRequestError
 from wxtcb.methods import Endpoint, Method, TokenKind
@@ -24,10 +35,14 @@ from wxtcb.storage import (
 )
 from wxtcb.transport import foreign_summary
 from wxtcb.validators import env_id
+from wxtcb.wire import wire
 
 __all__ = [
     "CreateStaticStore",
+    "DescribeStaticStore",
+    "StaticFileList",
     "StaticHosting",
+    "StaticStore",
     "StaticUploadFile",
     "StaticUploadLink",
 ]
@@ -90,6 +105,91 @@ class StaticUploadFile(Method[StaticUploadLink]):
         return structure(renamed(value, "token", "Token"), StaticUploadLink)
 
 
+@attrs.frozen
+class StaticStore:
+    """One static website of ``componenttcb/describestaticstore``.
+
+    Attributes:
+        env: ``env``, the environment.
+        domain: ``domain``, the website's domain (``….tcloudbaseapp.com``).
+        bucket: ``bucket``, the COS bucket holding its files.
+        region: The wire key is ``regoin`` (so spelled in the page's table and sample alike); a
+            ``region`` key is read too. The bucket's region (``"ap-shanghai"``).
+        status: ``status``, as WeChat sends it; the page shows only ``"online"`` and lists no
+            other value.
+    """
+
+    env: str
+    domain: str = ""
+    bucket: str = ""
+    region: str = attrs.field(default="", metadata=wire("regoin"))
+    status: str = ""
+
+    @property
+    def online(self) -> bool:
+        """Whether `status` is ``"online"`` (the one status the page shows)."""
+        return self.status == "online"
+
+
+@attrs.frozen
+class DescribeStaticStore(Method[list[StaticStore]]):
+    """The environment's static website: domain, bucket, region and status.
+
+    The page's table names the list ``data``, its sample ``Data``: both are read (an answer
+    without either is an empty list).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+    """
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "componenttcb/describestaticstore",
+        token=TokenKind.COMPONENT,
+        doc=THIRD_PARTY_DOCS + "DescribeStaticStore.html",
+    )
+
+    env: str = attrs.field(validator=env_id)
+
+    @staticmethod
+    def __decode__(value: object) -> list[StaticStore]:
+        value = renamed(value, "data", "Data")
+        items = value.get("data") if isinstance(value, Mapping) else None
+        return structure(items_renamed([] if items is None else items, "regoin", "region"), list[StaticStore])
+
+
+@attrs.frozen
+class StaticFileList(Method[BucketListing]):
+    """List the static website's files (``staticfilelist``), from *marker* on; the answer is
+    `wxtcb.batch.storage.BucketListing`, as for ``getbucket`` (``size`` a string or a number).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        prefix: ``prefix``, only keys starting with it; sent only when given.
+        delimiter: ``delimiter``: keys sharing the path from *prefix* to it are grouped as one
+            Common Prefix; sent only when given.
+        marker: ``marker``: the listing starts there (UTF-8 binary order); sent only when given.
+    """
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "componenttcb/staticfilelist",
+        token=TokenKind.COMPONENT,
+        doc=OPLATFORM_DOCS + "openApi/cloudbase-batch/staticstore-management/api_getstaticstorefile.md",
+    )
+
+    env: str = attrs.field(validator=env_id)
+    prefix: str | None = attrs.field(
+        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
+    )
+    delimiter: str | None = attrs.field(
+        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
+    )
+    marker: str | None = attrs.field(
+        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
+    )
+
+    __decode__ = staticmethod(BatchGetBucket.__decode__)
+
+
 # --- namespaces ---
 
 
@@ -100,6 +200,8 @@ class StaticHosting(Namespace):
 
     create_store = endpoint(CreateStaticStore)
     get_upload_link = endpoint(StaticUploadFile)
+    describe = endpoint(DescribeStaticStore)
+    list_files = endpoint(StaticFileList)
 
     async def upload(
         self, env: str, filename: str, data: bytes | str | os.PathLike[str], *, timeout: float | None = None

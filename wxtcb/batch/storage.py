@@ -1,5 +1,7 @@
 """Batch-mode storage (``componenttcb/uploadfile``, ``batchdownloadfile``, ``batchdeletefile``),
-with `wxtcb.storage.Storage`'s transfers running on the component token (bucket listing belongs here too)."""
+with `wxtcb.storage.Storage`'s transfers running on the component token, and the bucket listing
+(``componenttcb/getbucket``): ``contents[].size`` is a string on the page (``"554"``) and is read
+as an int (a JSON number too); ``last_modified`` stays the ISO 8601 text WeChat sends."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from wxtcb import storage
 from wxtcb.batch.common import (
     EN_BATCH_DOCS,
     OPLATFORM_DOCS,
+    THIRD_PARTY_DOCS,
     T,
     items_renamed,
+    optional_string_field,
     renamed,
 )
 from wxtcb.converter import structure
@@ -30,6 +34,7 @@ from wxtcb.storage import (
     UploadLink,
 )
 from wxtcb.validators import env_id
+from wxtcb.wire import wire
 
 if TYPE_CHECKING:
     from wxtcb.pipeline import Pipeline
@@ -37,9 +42,12 @@ if TYPE_CHECKING:
 __all__ = [
     "BatchDeleteFile",
     "BatchDownloadFile",
+    "BatchGetBucket",
     "BatchSender",
     "BatchStorage",
     "BatchUploadFile",
+    "BucketFile",
+    "BucketListing",
 ]
 
 # --- storage --------------------------------------------------------------------------------
@@ -126,6 +134,91 @@ class BatchDeleteFile(Method[DeleteAnswer]):
         return structure(value, DeleteAnswer)
 
 
+# --- bucket listing -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class BucketFile:
+    """One file of a listing (``getbucket``, ``staticfilelist``).
+
+    Attributes:
+        key: ``key``, the file's path in the bucket.
+        last_modified: ``last_modified``, as WeChat sends it (the sample: ISO 8601 in UTC,
+            ``"2020-12-04T08:56:59.000Z"``); ``""`` when absent.
+        md5: ``md5``; the sample shows a COS ETag (``"…-1"`` for a multipart upload), not always
+            a plain MD5. ``""`` when absent.
+        size: ``size`` in bytes. The pages type it as a string (``"554"``): a string of digits
+            and a JSON number are both read as an int.
+    """
+
+    key: str
+    last_modified: str = ""
+    md5: str = ""
+    size: int = 0
+
+
+@attrs.frozen
+class BucketListing:
+    """A page of a listing (``getbucket``, ``staticfilelist``).
+
+    Attributes:
+        contents: ``contents``, the files on this page (`BucketFile`).
+        is_truncated: ``is_truncated``: more files follow. WeChat's pages document no next
+            marker; COS lists from ``marker`` onwards in UTF-8 binary order.
+    """
+
+    contents: tuple[BucketFile, ...] = ()
+    is_truncated: bool = False
+
+
+def _size(item: object) -> object:
+    if isinstance(item, Mapping):
+        size = item.get("size")
+        if isinstance(size, str) and size.strip().isdecimal():
+            return {**item, "size": int(size)}
+    return item
+
+
+def _decode_listing(value: object) -> BucketListing:
+    if isinstance(value, Mapping) and isinstance(value.get("contents"), list):
+        value = {**value, "contents": [_size(item) for item in value["contents"]]}
+    elif isinstance(value, Mapping) and value.get("contents") is None:
+        value = {**value, "contents": []}
+    return structure(value, BucketListing)
+
+
+@attrs.frozen
+class BatchGetBucket(Method[BucketListing]):
+    """List the environment's storage files (``getbucket``), from *marker* on.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        prefix: ``prefix``, only keys starting with it; sent only when given.
+        delimiter: ``delimiter``: keys sharing the path from *prefix* to it are grouped as one
+            Common Prefix; sent only when given.
+        marker: ``marker``: the listing starts there (UTF-8 binary order); sent only when given.
+    """
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "componenttcb/getbucket",
+        token=TokenKind.COMPONENT,
+        doc=THIRD_PARTY_DOCS + "getbucket.html",
+    )
+
+    env: str = attrs.field(validator=env_id)
+    prefix: str | None = attrs.field(
+        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
+    )
+    delimiter: str | None = attrs.field(
+        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
+    )
+    marker: str | None = attrs.field(
+        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
+    )
+
+    __decode__ = staticmethod(_decode_listing)
+
+
 # --- namespaces ---
 
 
@@ -161,6 +254,7 @@ class BatchStorage(Namespace):
     get_upload_link = endpoint(BatchUploadFile)
     get_download_links = endpoint(BatchDownloadFile)
     delete_files = endpoint(BatchDeleteFile)
+    list_files = endpoint(BatchGetBucket)
 
     def _storage(self) -> storage.Storage:
         return storage.Storage(BatchSender(self._send).send)

@@ -36,6 +36,7 @@ from wxtcb.methods import TokenKind
 from wxtcb.testing import (  # noqa: F401
     authorization,
     batch,
+    batch_data,
     batch_run,
     message_push,
     storage,
