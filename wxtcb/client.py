@@ -20,10 +20,12 @@ from wxtcb.tokens.base import TokenProvider
 from wxtcb.transport import DEFAULT_MAX_RESPONSE_SIZE, AiohttpTransport, Transport, check_base_url
 
 if TYPE_CHECKING:
+    from wxtcb.cloud_users import CloudUsers
     from wxtcb.cloudrun.customer_service import CustomerService
     from wxtcb.database import Database
     from wxtcb.environments import Environments
     from wxtcb.functions import Functions
+    from wxtcb.sms import Sms
     from wxtcb.storage import Storage
 
 __all__ = ["DEFAULT_BASE_URL", "Client", "build_engine"]
@@ -132,6 +134,10 @@ class Client:
     functions: namespace[Functions] = namespace("wxtcb.functions:Functions")
     #: The database: `wxtcb.database.Database`.
     database: namespace[Database] = namespace("wxtcb.database:Database")
+    #: CloudBase SMS, its records and statistics: `wxtcb.sms.Sms`.
+    sms: namespace[Sms] = namespace("wxtcb.sms:Sms")
+    #: Opening CloudBase for a merchant: `wxtcb.cloud_users.CloudUsers`.
+    cloud_users: namespace[CloudUsers] = namespace("wxtcb.cloud_users:CloudUsers")
 
     def __init__(
         self,
