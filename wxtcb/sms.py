@@ -184,7 +184,9 @@ def _report_action(value: ReportAction | str) -> ReportAction:
     try:
         return ReportAction(value)
     except ValueError:
-        raise InvalidRequestError('report_action must be a ReportAction ("sendSmsTask" or "openH5")') from None
+        raise InvalidRequestError(
+            'report_action must be a ReportAction ("sendSmsTask" or "openH5")'
+        ) from None
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -354,7 +356,9 @@ class SendSms(Method[list[SendStatus]]):
     template_param_list: list[str] | None = attrs.field(
         kw_only=True, default=None, converter=_params, repr=False, metadata=wire(omit_if_default=True)
     )
-    use_short_name: bool = attrs.field(kw_only=True, default=False, validator=_bool, metadata=wire(omit_if_default=True))
+    use_short_name: bool = attrs.field(
+        kw_only=True, default=False, validator=_bool, metadata=wire(omit_if_default=True)
+    )
     resource_appid: str | None = attrs.field(
         kw_only=True, default=None, validator=_optional_text, metadata=wire(omit_if_default=True)
     )
@@ -403,7 +407,9 @@ class SendSmsV2(Method[list[SendStatus]]):
     template_id: str = attrs.field(validator=non_empty)
     template_param_list: list[str] = attrs.field(converter=_required_params, repr=False)
     phone_number_list: list[str] = attrs.field(converter=_phone_numbers, repr=False)
-    use_short_name: bool = attrs.field(kw_only=True, default=False, validator=_bool, metadata=wire(omit_if_default=True))
+    use_short_name: bool = attrs.field(
+        kw_only=True, default=False, validator=_bool, metadata=wire(omit_if_default=True)
+    )
     resource_appid: str | None = attrs.field(
         kw_only=True, default=None, validator=_optional_text, metadata=wire(omit_if_default=True)
     )
@@ -441,7 +447,9 @@ class CreateSendSmsTask(Method[str]):
     template_id: str | None = attrs.field(
         kw_only=True, default=None, validator=_optional_text, metadata=wire(omit_if_default=True)
     )
-    use_short_name: bool = attrs.field(kw_only=True, default=False, validator=_bool, metadata=wire(omit_if_default=True))
+    use_short_name: bool = attrs.field(
+        kw_only=True, default=False, validator=_bool, metadata=wire(omit_if_default=True)
+    )
 
 
 # --- records ------------------------------------------------------------------------------------
@@ -465,7 +473,11 @@ class SmsRecordQuery:
     start_date: str = attrs.field(validator=_date, metadata=wire("StartDate"))
     end_date: str = attrs.field(validator=_date, metadata=wire("EndDate"))
     mobile: str | None = attrs.field(
-        kw_only=True, default=None, repr=False, validator=_optional_text, metadata=wire("Mobile", omit_if_default=True)
+        kw_only=True,
+        default=None,
+        repr=False,
+        validator=_optional_text,
+        metadata=wire("Mobile", omit_if_default=True),
     )
     query_id: str | None = attrs.field(
         kw_only=True, default=None, validator=_optional_text, metadata=wire("QueryId", omit_if_default=True)
