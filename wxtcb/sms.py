@@ -529,7 +529,7 @@ class DescribeSmsRecords(Method[SmsRecords]):
         page_number: int | None = None,
         page_size: int | None = None,
     ) -> None:
-        self.__attrs_init__(  # type: ignore[attr-defined]
+        self.__attrs_init__(
             SmsRecordQuery(
                 env_id=env_id,
                 start_date=start_date,
