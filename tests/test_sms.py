@@ -4,7 +4,9 @@ parameters kept out of every error text, repr, log record and event."""
 
 from __future__ import annotations
 
+import datetime
 import json
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,7 +14,8 @@ import pytest
 
 import wxtcb
 import wxtcb.events
-from tests.conftest import assert_no_secret, log_texts
+from tests.conftest import assert_no_secret, load_module, log_texts
+from tests.test_docs_examples import DOCS
 from wxtcb.cloud_users import CheckMobile
 from wxtcb.protocol import build_request
 from wxtcb.sms import (
@@ -164,8 +167,6 @@ async def test_a_sent_sms_is_listed_in_the_records(emulator: Emulator, client: w
 
 def emulator_day(emulator: Emulator) -> str:
     """The emulator's day, as describesmsrecords takes it."""
-    import time
-
     return time.strftime("%Y-%m-%d", time.localtime(emulator.now()))
 
 
@@ -375,3 +376,34 @@ def test_request_secrets_cover_lists_and_nested_models() -> None:
     assert set(send.secrets) == {"T0KEN-123", PARAM, NUMBER, OTHER}
     records = build_request(DescribeSmsRecords(ENV, "2021-03-01", "2021-03-23", mobile=NUMBER), None, None)
     assert records.secrets == [NUMBER]
+
+
+async def test_docs_example(
+    emulator: Emulator, client: wxtcb.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """docs/sms.md's example: 1001 numbers go out in two calls, the serials come back, today's
+    records count them; a refused limit and a lost batch are logged, never with a number."""
+    example = load_module(DOCS / "examples" / "sms_example.py")
+    numbers = [f"+86138{i:08d}" for i in range(1001)]
+    serials = await example.announce(client, ENV, LINK, "新品上架", numbers)
+    assert len(serials) == 1001
+    assert emulator.calls["tcb/sendsmsv2"] == 2
+    if emulator_day(emulator) == datetime.date.today().isoformat():  # not across midnight
+        assert await example.delivered_today(client, ENV) == 1001
+    assert await example.announce(client, ENV, LINK, "字" * 31, numbers[:1]) == []
+    emulator.fault("tcb/sendsmsv2", Fault.error(-1))
+    assert await example.announce(client, ENV, LINK, "新品上架", numbers[:1]) == []
+    partial = {
+        "errcode": 0,
+        "send_status_list": [
+            {"serial_no": "s1", "phone_number": numbers[0], "code": "Ok", "message": "send success"},
+            {"serial_no": "s2", "phone_number": numbers[1], "code": "LimitExceeded", "message": "limit"},
+        ],
+    }
+    emulator.fault("tcb/sendsmsv2", Fault.raw(json.dumps(partial).encode()))
+    assert await example.announce(client, ENV, LINK, "新品上架", numbers[:2]) == ["s1"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("not sent" in m for m in messages)
+    assert any("not confirmed" in m for m in messages)
+    assert any("1 of 2 numbers failed: ['LimitExceeded']" in m for m in messages)
+    assert_no_secret(messages, numbers[:2])
