@@ -21,6 +21,8 @@ OPTIONAL = [
     "wxtcb.testing",
     "wxtcb.wechat_pay",
     "wxtcb.open_data",
+    "wxtcb.sms",
+    "wxtcb.cloud_users",
     "wxtcb.otel",
     "wxtcb.safexml",
     "defusedxml",

@@ -20,11 +20,13 @@ from wxtcb.tokens.base import TokenProvider
 from wxtcb.transport import DEFAULT_MAX_RESPONSE_SIZE, AiohttpTransport, Transport, check_base_url
 
 if TYPE_CHECKING:
+    from wxtcb.cloud_users import CloudUsers
     from wxtcb.cloudrun.customer_service import CustomerService
     from wxtcb.database import Database
     from wxtcb.environments import Environments
     from wxtcb.functions import Functions
     from wxtcb.open_data import OpenData
+    from wxtcb.sms import Sms
     from wxtcb.storage import Storage
     from wxtcb.wechat_pay import WechatPay
 
@@ -138,6 +140,10 @@ class Client:
     wechat_pay: namespace[WechatPay] = namespace("wxtcb.wechat_pay:WechatPay")
     #: Open data behind cloudIDs, VoIP signatures: `wxtcb.open_data.OpenData`.
     open_data: namespace[OpenData] = namespace("wxtcb.open_data:OpenData")
+    #: CloudBase SMS, its records and statistics: `wxtcb.sms.Sms`.
+    sms: namespace[Sms] = namespace("wxtcb.sms:Sms")
+    #: Opening CloudBase for a merchant: `wxtcb.cloud_users.CloudUsers`.
+    cloud_users: namespace[CloudUsers] = namespace("wxtcb.cloud_users:CloudUsers")
 
     def __init__(
         self,

@@ -65,21 +65,36 @@ class Request:
 
     @property
     def secrets(self) -> list[str]:
-        """Every credential the request carries: secret query values and the method's secret fields.
+        """Every credential and personal datum the request carries: secret query values and the
+        method's secret fields.
 
-        A method object's secret fields are the ones hidden from its repr (``repr=False``).
+        A secret field is one hidden from its repr (``repr=False``), on the method object or on
+        a model inside it (``PostData`` of ``tcb/describesmsrecords``); its value is a string,
+        or a list or tuple of strings (the phone numbers of ``tcb/sendsms``).
         """
         found = [v for k, v in self.params.items() if k.lower() in SECRET_PARAMS]
-        method = self.method
-        if method is not None and attrs.has(type(method)):
-            for field in attrs.fields(cast(Any, type(method))):
-                value = getattr(method, field.name)
-                if not field.repr and isinstance(value, str):
-                    found.append(value)
+        if self.method is not None:
+            _hidden_strings(self.method, False, found, 0)
         return found
 
     def __repr__(self) -> str:
         return f"<Request {self.summary}>"
+
+
+def _hidden_strings(value: object, hidden: bool, found: list[str], depth: int) -> None:
+    """Add to *found* every string of *value* that sits in a field hidden from its repr."""
+    if depth > 8:  # no request model nests this deep; a cycle must not hang an error path
+        return
+    if isinstance(value, str):
+        if hidden:
+            found.append(value)
+    elif isinstance(value, list | tuple):
+        if hidden or any(attrs.has(type(item)) for item in value[:1]):
+            for item in value:
+                _hidden_strings(item, hidden, found, depth + 1)
+    elif attrs.has(type(value)):
+        for field in attrs.fields(cast(Any, type(value))):
+            _hidden_strings(getattr(value, field.name), hidden or not field.repr, found, depth + 1)
 
 
 def encode_body(payload: object | None) -> bytes | None:

@@ -10,8 +10,9 @@ metadata::
     force: bool = attrs.field(default=False, metadata=wire(omit_if_default=True))
 
 A field without ``wire(...)`` is a body (or answer) field under its own name. A field hidden
-from its repr (``repr=False``) is a secret: it is masked wherever a request is summarised and in
-any errmsg that echoes it.
+from its repr (``repr=False``) is a secret or a personal datum (a phone number): it is masked
+wherever a request is summarised and in any errmsg that echoes it, whether it holds a string or
+a list of strings, on the method object or on a model inside it.
 """
 
 from __future__ import annotations

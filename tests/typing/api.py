@@ -257,3 +257,35 @@ async def function_management_pay_and_open_data(platform: wxtcb.Platform) -> Non
     signature: str = await merchant.open_data.voip_sign("room", 1700000000, "nonce")
     await merchant.functions.list(42)  # type: ignore[arg-type]
     del page, link, secret, signed, info, config, merchants, items, signature
+
+
+async def sms_statistics_and_cloud_users(emulator: Emulator) -> None:
+    from wxtcb.sms import SendStatus, SmsRecords, SmsType, Statistics, StatisticsAction, StatisticsCondition
+
+    async with wxtcb.Client(wxtcb.StaticTokenProvider("t"), base_url=emulator.url) as client:
+        sent: list[SendStatus] = await client.sms.send(
+            "env",
+            ["+8612345678910"],
+            sms_type=SmsType.NOTIFICATION,
+            template_id="1",
+            template_param_list=["a"],
+        )
+        sent = await client.sms.send_v2("env", "https://wxaurl.cn/x", "844110", ["a"], ["+8612345678910"])
+        ok: bool = sent[0].sent
+        query_id: str = await client.sms.create_task("env", "extension://x.csv", use_short_name=True)
+        page: SmsRecords = await client.sms.records("env", "2021-03-01", "2021-03-23", query_id=query_id)
+        table: Statistics = await client.sms.statistics(
+            action=StatisticsAction.OVERVIEW,
+            begin_date=0,
+            end_date=1,
+            page_offset=0,
+            page_limit=10,
+            condition=StatisticsCondition(by_channel_id=True),
+        )
+        rows: list[dict[str, str]] = table.as_dicts()
+        await client.sms.report(
+            report_action="sendSmsTask", env_id="e", activity_id="a", task_id="t", phone_count=3
+        )
+        await client.cloud_users.create()
+        has_mobile: bool = await client.cloud_users.check_mobile(push_tmpl=True)
+        del ok, page, rows, has_mobile

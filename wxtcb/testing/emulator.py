@@ -39,6 +39,7 @@ from wxtcb.testing import (  # noqa: F401
     batch_data,
     batch_run,
     message_push,
+    sms,
     storage,
     tcb_admin,
     tokens,
