@@ -83,9 +83,12 @@ from wxtcb.batch.database import (
 )
 from wxtcb.batch.envs import (
     BatchEnvInfo,
+    BatchGetCloudAccessToken,
     BatchGetEnvId,
     BatchModifyEnv,
+    BatchSetCloudAccessToken,
     BatchShareEnv,
+    BatchUnshareEnv,
     CreatedBatchEnv,
     CreateEnv,
     DescribeEnvs,
@@ -98,8 +101,26 @@ from wxtcb.batch.envs import (
     ShareTarget,
 )
 from wxtcb.batch.functions import (
+    MAX_CODE_BASE64,
+    MAX_CODE_ZIP,
     MAX_ZIPFILE,
+    TIMER,
+    BatchFunctions,
+    BatchInvokeCloudFunction,
+    BatchUpdateTriggers,
     BatchUploadScf,
+    BatchUploadScfCode,
+    DeleteScf,
+    EnvVariable,
+    GetScfList,
+    GetTriggers,
+    PublicNetConfig,
+    ScfInfo,
+    ScfList,
+    ScfStatusReason,
+    Trigger,
+    UpdateScfConfig,
+    VpcConfig,
 )
 from wxtcb.batch.static import (
     CreateStaticStore,
@@ -117,7 +138,10 @@ from wxtcb.errors import InvalidRequestError
 from wxtcb.namespaces import Namespace, endpoint, namespace
 
 __all__ = [
+    "MAX_CODE_BASE64",
+    "MAX_CODE_ZIP",
     "MAX_ZIPFILE",
+    "TIMER",
     "Batch",
     "BatchCollectionAdd",
     "BatchCollectionDelete",
@@ -135,32 +159,50 @@ __all__ = [
     "BatchDeleteFile",
     "BatchDownloadFile",
     "BatchEnvInfo",
+    "BatchFunctions",
+    "BatchGetCloudAccessToken",
     "BatchGetEnvId",
+    "BatchInvokeCloudFunction",
     "BatchMigrationState",
     "BatchModifyEnv",
+    "BatchSetCloudAccessToken",
     "BatchShareEnv",
     "BatchStorage",
+    "BatchUnshareEnv",
+    "BatchUpdateTriggers",
     "BatchUploadFile",
     "BatchUploadScf",
+    "BatchUploadScfCode",
     "CloudRunEnvs",
     "CreateCloudbaseRunEnv",
     "CreateEnv",
     "CreateStaticStore",
     "CreatedBatchEnv",
     "CreatedRunEnv",
+    "DeleteScf",
     "DescribeCloudbaseRunEnvs",
     "DescribeEnvs",
     "EnvError",
     "EnvNotReadyError",
     "EnvRelation",
     "EnvRelations",
+    "EnvVariable",
+    "GetScfList",
+    "GetTriggers",
+    "PublicNetConfig",
     "RunEnvInfo",
+    "ScfInfo",
+    "ScfList",
+    "ScfStatusReason",
     "ShareConfirmation",
     "ShareResult",
     "ShareTarget",
     "StaticHosting",
     "StaticUploadFile",
     "StaticUploadLink",
+    "Trigger",
+    "UpdateScfConfig",
+    "VpcConfig",
 ]
 
 
@@ -173,8 +215,13 @@ class Batch(Namespace):
     describe_envs = endpoint(DescribeEnvs)
     get_env_ids = endpoint(BatchGetEnvId)
     share_env = endpoint(BatchShareEnv)
+    unshare_env = endpoint(BatchUnshareEnv)
     modify_env = endpoint(BatchModifyEnv)
+    get_cloud_access_token = endpoint(BatchGetCloudAccessToken)
+    set_cloud_access_token = endpoint(BatchSetCloudAccessToken)
     upload_functions = endpoint(BatchUploadScf)
+    #: Cloud functions: code, configuration, triggers, invoking: `BatchFunctions`.
+    functions = namespace(BatchFunctions)
     #: Records, collections and migrations: `BatchDatabase`.
     database = namespace(BatchDatabase)
     #: Files: `BatchStorage`.

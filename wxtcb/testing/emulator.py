@@ -33,7 +33,7 @@ from aiohttp import web
 from wxtcb.methods import TokenKind
 
 # The emulator composes its parts: importing each registers its routes on the shared base.
-from wxtcb.testing import authorization, batch, message_push, storage, tokens  # noqa: F401
+from wxtcb.testing import authorization, batch, batch_functions, message_push, storage, tokens  # noqa: F401
 from wxtcb.testing.base import (
     DEMO_APPID,
     DEMO_AUTHORIZER_APPID,
