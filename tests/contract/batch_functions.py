@@ -90,7 +90,13 @@ ROWS = [
     row(
         BatchSetCloudAccessToken(env="myttest-8gu57so0bd9f9e8a", open=True, api_whitelist=["/*"], version=6),
         "tcb/usecloudaccesstoken",
-        {"action": "set", "open": True, "env": "myttest-8gu57so0bd9f9e8a", "api_whitelist": ["/*"], "version": 6},
+        {
+            "action": "set",
+            "open": True,
+            "env": "myttest-8gu57so0bd9f9e8a",
+            "api_whitelist": ["/*"],
+            "version": 6,
+        },
         OK,
         None,
         idempotent=False,
@@ -203,7 +209,9 @@ ROWS = [
         [Trigger("myTrigger", "0 0 2 1 * * *", "timer")],
     ),
     row(
-        BatchUpdateTriggers("testfunc", ["test-env1", "test-env2"], [Trigger("trigger_name1", "0 0 2 2 * * *")]),
+        BatchUpdateTriggers(
+            "testfunc", ["test-env1", "test-env2"], [Trigger("trigger_name1", "0 0 2 2 * * *")]
+        ),
         "componenttcb/batchupdatetriggers",
         {
             "funcname": "testfunc",

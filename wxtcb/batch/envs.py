@@ -66,7 +66,8 @@ def _targets(value: Iterable[ShareTarget]) -> list[ShareTarget]:
 def _required_source_type(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidRequestError(
-            "source_type must be an integer: 1 is a cloud-run environment (the one value WeChat's page documents)"
+            "source_type must be an integer: 1 is a cloud-run environment "
+            "(the one value WeChat's page documents)"
         )
 
 

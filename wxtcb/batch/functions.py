@@ -187,9 +187,11 @@ def _typed_list(kind: type[Any], what: str) -> Any:
     return convert
 
 
-def _optional_typed_list(kind: type[Any], what: str) -> Any:
-    convert = _typed_list(kind, what)
-    return lambda value: None if value is None else convert(value)
+def _env_variables(value: Iterable[EnvVariable] | None) -> list[EnvVariable] | None:
+    if value is None:
+        return None
+    items: list[EnvVariable] = _typed_list(EnvVariable, "wxtcb.batch.EnvVariable")(value)
+    return items
 
 
 def _optional_instance(kind: type[Any]) -> Any:
@@ -438,7 +440,7 @@ class UpdateScfConfig(Method[None]):
     )
     environment_variables: list[EnvVariable] | None = attrs.field(
         default=None,
-        converter=_optional_typed_list(EnvVariable, "wxtcb.batch.EnvVariable"),
+        converter=_env_variables,
         metadata=wire(omit_if_default=True),
     )
     public_net_config: PublicNetConfig | None = attrs.field(

@@ -143,6 +143,10 @@ def _upload_code(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
 _SWITCHES = ("ENABLE", "DISABLE")
 
 
+def _variable(value: object) -> bool:
+    return isinstance(value, dict) and bool(_text(value, "key")) and isinstance(value.get("value"), str)
+
+
 def _config_error(data: Any) -> str | None:
     for key in ("memorysize", "timeout"):
         value = data.get(key)
@@ -150,14 +154,12 @@ def _config_error(data: Any) -> str | None:
             return key
     variables = data.get("environment_variables")
     if variables is not None and (
-        not isinstance(variables, list)
-        or not all(isinstance(v, dict) and _text(v, "key") and isinstance(v.get("value"), str) for v in variables)
+        not isinstance(variables, list) or not all(_variable(v) for v in variables)
     ):
         return "environment_variables"
     net = data.get("public_net_config")
-    if net is not None and (
-        not isinstance(net, dict) or any(net.get(k) not in _SWITCHES for k in ("public_net_status", "eip_status"))
-    ):
+    switches = ("public_net_status", "eip_status")
+    if net is not None and (not isinstance(net, dict) or any(net.get(k) not in _SWITCHES for k in switches)):
         return "public_net_config"
     vpc = data.get("vpc_config")
     if vpc is not None and not isinstance(vpc, dict):
@@ -218,7 +220,8 @@ def _list(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
                 "status_reason": [] if active else [dict(_NO_ENTRY)],
             }
         )
-    return {"errcode": 0, "errmsg": "ok", "total_count": len(rows), "functions": rows[offset : offset + limit]}
+    page = rows[offset : offset + limit]
+    return {"errcode": 0, "errmsg": "ok", "total_count": len(rows), "functions": page}
 
 
 # --- triggers ---------------------------------------------------------------------------------
@@ -236,11 +239,14 @@ def _get_triggers(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
 @route("componenttcb/batchupdatetriggers", TokenKind.COMPONENT)
 def _update_triggers(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     name, envs, triggers = _text(call.data, "funcname"), call.data.get("envs"), call.data.get("triggers")
-    if name is None or not isinstance(envs, list) or not envs or not isinstance(triggers, list) or not triggers:
+    if name is None or not isinstance(envs, list) or not envs:
         return error(_MISSING, "missing parameter")
+    if not isinstance(triggers, list) or not triggers:
+        return error(_MISSING, "missing parameter: triggers")
     stored = []
     for trigger in triggers:
-        if not isinstance(trigger, dict) or not _text(trigger, "trigger_name") or not _text(trigger, "config"):
+        named = isinstance(trigger, dict) and _text(trigger, "trigger_name") and _text(trigger, "config")
+        if not named:
             return error(_INVALID, "invalid args: triggers")
         if trigger.get("type") != "Timer":  # the page: 填"Timer"
             return error(_INVALID, "invalid args: trigger type")
