@@ -143,8 +143,8 @@ async def test_code_update_reports_failures_per_env(platform: wxtcb.Platform, tm
 async def test_code_upload_refused_before_sending(
     platform: wxtcb.Platform, emulator: Emulator, tmp_path: Path
 ) -> None:
-    """Too big (bytes, or a file whose size alone says so), not a zip, no file, a directory, an
-    empty name or no environment: InvalidRequestError, and nothing reaches WeChat."""
+    """Too big (bytes, or a file whose size alone says so), not a zip, no file, a directory or a
+    device, an empty name or no environment: InvalidRequestError, and nothing reaches WeChat."""
     big = tmp_path / "big.zip"
     with big.open("wb") as file:  # sparse: the size is checked before anything is read
         file.write(b"PK\x03\x04")
@@ -157,6 +157,7 @@ async def test_code_upload_refused_before_sending(
         b"",
         tmp_path / "missing.zip",
         tmp_path,
+        "/dev/null",
         "",
         "UEsDBBQACAAIALB+WU4AAAAAAAAAAAAAAAAIABAA",  # base64 text is not taken here: a str is a path
         12,

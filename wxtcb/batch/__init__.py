@@ -49,6 +49,13 @@ What WeChat's pages say, and what wxtcb does with it
   ``env_list``; the fields wxtcb models are on `RunEnvInfo`, the rest is ignored.
 - ``batchuploadscf``: ``functionname``, ``envs``, ``zipfile`` (the zip, base64; up to 20 MB),
   optional ``vpcid``/``subnetid``; answers ``fail_env_list`` (``env``, ``errmsg``).
+- The rest of a function's life (``batchuploadscfcode``, ``updatescfconfig``, ``deletescf``,
+  ``getscflist``, ``gettriggers``, ``batchupdatetriggers``, and ``tcb/invokecloudfunction`` with the
+  component token) is `BatchFunctions`, ``platform.batch.functions``: see `wxtcb.batch.functions`.
+- ``batchunshareenv``: ``source_type`` is required (1: a cloud-run environment, the one value
+  documented) and sent as given; ``err_list`` items are ``env``, ``appid``, ``errmsg``.
+- ``tcb/usecloudaccesstoken``: batch mode calls the common-mode path with the component token
+  (`BatchGetCloudAccessToken`, `BatchSetCloudAccessToken`), as the pages' notes say.
 - ``modifyenv`` has no ``componenttcb/`` path: WeChat's page documents ``tcb/modifyenv`` (the
   common-mode path) called with the component token, which is `BatchModifyEnv`.
 """

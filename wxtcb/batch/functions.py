@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import base64
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -112,9 +113,12 @@ def _read_zip(path: str | os.PathLike[str]) -> bytes:
     """The zip at *path*, refused before it is read when it is larger than `MAX_CODE_ZIP`, and
     never more than that read into memory (a file growing meanwhile is refused too)."""
     try:
-        size = os.stat(path).st_size
+        found = os.stat(path)
     except OSError as exc:
         raise InvalidRequestError(f"cannot read the zip {os.fspath(path)!r}: {exc.strerror}") from None
+    if not stat.S_ISREG(found.st_mode):  # a pipe or a device would block, or never end
+        raise InvalidRequestError(f"not a regular file: {os.fspath(path)!r}")
+    size = found.st_size
     if size > MAX_CODE_ZIP:
         raise InvalidRequestError(f"the zip is {size} bytes; batchuploadscfcode takes at most {MAX_CODE_ZIP}")
     try:
@@ -219,7 +223,7 @@ def _failures(value: object) -> list[EnvError]:
         return []
     if isinstance(items, list):
         items = [
-            {("errmsg" if k == "errormsg" else k): v for k, v in i.items()}
+            {**{k: v for k, v in i.items() if k != "errormsg"}, "errmsg": i["errormsg"]}
             if isinstance(i, Mapping) and "errormsg" in i
             else i
             for i in items
