@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
 from collections.abc import AsyncIterator
@@ -125,9 +126,11 @@ async def test_listing_pages(platform: wxtcb.Platform) -> None:
     assert "offset" not in build_request(GetScfList(env), "t", "access_token").body.decode()
 
 
-async def test_code_update_reports_failures_per_env(platform: wxtcb.Platform, tmp_path: Path) -> None:
-    """A path (str or Path) is read and sent; fail_list's errormsg lands in EnvError.errmsg, for an
-    unknown environment and for one without the function."""
+async def test_code_update_reports_failures_per_env(
+    platform: wxtcb.Platform, emulator: Emulator, tmp_path: Path
+) -> None:
+    """A path (str or Path, or a method object built in a thread) is read and sent; fail_list's
+    errormsg lands in EnvError.errmsg, for an unknown environment and for one without the function."""
     env, other = await _env(platform, "one"), await _env(platform, "two")
     await platform.batch.functions.create("login", [env], CODE)
     path = tmp_path / "code.zip"
@@ -138,6 +141,10 @@ async def test_code_update_reports_failures_per_env(platform: wxtcb.Platform, tm
         ("nosuch-env", "env not found"),
     ]
     assert await platform.batch.functions.upload_code("login", [env], str(path)) == []
+    # The method object built off the event loop (the file read in a thread), then sent.
+    method = await asyncio.to_thread(BatchUploadScfCode, "login", [env], path)
+    assert await platform(method) == []
+    assert emulator.state(BatchState).functions[(env, "login")] == CODE
 
 
 async def test_code_upload_refused_before_sending(
