@@ -49,6 +49,13 @@ What WeChat's pages say, and what wxtcb does with it
   ``env_list``; the fields wxtcb models are on `RunEnvInfo`, the rest is ignored.
 - ``batchuploadscf``: ``functionname``, ``envs``, ``zipfile`` (the zip, base64; up to 20 MB),
   optional ``vpcid``/``subnetid``; answers ``fail_env_list`` (``env``, ``errmsg``).
+- The rest of a function's life (``batchuploadscfcode``, ``updatescfconfig``, ``deletescf``,
+  ``getscflist``, ``gettriggers``, ``batchupdatetriggers``, and ``tcb/invokecloudfunction`` with the
+  component token) is `BatchFunctions`, ``platform.batch.functions``: see `wxtcb.batch.functions`.
+- ``batchunshareenv``: ``source_type`` is required (1: a cloud-run environment, the one value
+  documented) and sent as given; ``err_list`` items are ``env``, ``appid``, ``errmsg``.
+- ``tcb/usecloudaccesstoken``: batch mode calls the common-mode path with the component token
+  (`BatchGetCloudAccessToken`, `BatchSetCloudAccessToken`), as the pages' notes say.
 - ``modifyenv`` has no ``componenttcb/`` path: WeChat's page documents ``tcb/modifyenv`` (the
   common-mode path) called with the component token, which is `BatchModifyEnv`.
 """
@@ -123,9 +130,12 @@ from wxtcb.batch.database import (
 )
 from wxtcb.batch.envs import (
     BatchEnvInfo,
+    BatchGetCloudAccessToken,
     BatchGetEnvId,
     BatchModifyEnv,
+    BatchSetCloudAccessToken,
     BatchShareEnv,
+    BatchUnshareEnv,
     CreatedBatchEnv,
     CreateEnv,
     DescribeEnvs,
@@ -138,8 +148,26 @@ from wxtcb.batch.envs import (
     ShareTarget,
 )
 from wxtcb.batch.functions import (
+    MAX_CODE_BASE64,
+    MAX_CODE_ZIP,
     MAX_ZIPFILE,
+    TIMER,
+    BatchFunctions,
+    BatchInvokeCloudFunction,
+    BatchUpdateTriggers,
     BatchUploadScf,
+    BatchUploadScfCode,
+    DeleteScf,
+    EnvVariable,
+    GetScfList,
+    GetTriggers,
+    PublicNetConfig,
+    ScfInfo,
+    ScfList,
+    ScfStatusReason,
+    Trigger,
+    UpdateScfConfig,
+    VpcConfig,
 )
 from wxtcb.batch.static import (
     CreateStaticStore,
@@ -163,8 +191,11 @@ from wxtcb.errors import InvalidRequestError
 from wxtcb.namespaces import Namespace, endpoint, namespace
 
 __all__ = [
+    "MAX_CODE_BASE64",
+    "MAX_CODE_ZIP",
     "MAX_REPLICAS",
     "MAX_ZIPFILE",
+    "TIMER",
     "AclTag",
     "Batch",
     "BatchCollectionAdd",
@@ -186,18 +217,25 @@ __all__ = [
     "BatchDeleteFile",
     "BatchDownloadFile",
     "BatchEnvInfo",
+    "BatchFunctions",
     "BatchGetBucket",
+    "BatchGetCloudAccessToken",
     "BatchGetEnvId",
     "BatchIndexCreate",
     "BatchIndexDelete",
     "BatchIndexes",
+    "BatchInvokeCloudFunction",
     "BatchMigrationState",
     "BatchModifyEnv",
+    "BatchSetCloudAccessToken",
     "BatchSetCsPropotion",
     "BatchShareEnv",
     "BatchStorage",
+    "BatchUnshareEnv",
+    "BatchUpdateTriggers",
     "BatchUploadFile",
     "BatchUploadScf",
+    "BatchUploadScfCode",
     "BucketFile",
     "BucketListing",
     "CloudBaseEsInfo",
@@ -227,6 +265,7 @@ __all__ = [
     "CsVersionRef",
     "DelCsVersion",
     "DeleteCloudbaseRunServerVersion",
+    "DeleteScf",
     "DeletedRunVersion",
     "DescribeCloudbaseRunEnvs",
     "DescribeEnvs",
@@ -235,13 +274,20 @@ __all__ = [
     "EnvNotReadyError",
     "EnvRelation",
     "EnvRelations",
+    "EnvVariable",
     "EstablishCloudbaseRunServer",
     "GetCsList",
     "GetCsVersionDetail",
     "GetCsVersionList",
+    "GetScfList",
+    "GetTriggers",
+    "PublicNetConfig",
     "ReleaseCloudbaseRunVersion",
     "ReleasedRunVersion",
     "RunEnvInfo",
+    "ScfInfo",
+    "ScfList",
+    "ScfStatusReason",
     "SetCsVersionConfig",
     "ShareConfirmation",
     "ShareResult",
@@ -251,6 +297,9 @@ __all__ = [
     "StaticStore",
     "StaticUploadFile",
     "StaticUploadLink",
+    "Trigger",
+    "UpdateScfConfig",
+    "VpcConfig",
 ]
 
 
@@ -263,8 +312,13 @@ class Batch(Namespace):
     describe_envs = endpoint(DescribeEnvs)
     get_env_ids = endpoint(BatchGetEnvId)
     share_env = endpoint(BatchShareEnv)
+    unshare_env = endpoint(BatchUnshareEnv)
     modify_env = endpoint(BatchModifyEnv)
+    get_cloud_access_token = endpoint(BatchGetCloudAccessToken)
+    set_cloud_access_token = endpoint(BatchSetCloudAccessToken)
     upload_functions = endpoint(BatchUploadScf)
+    #: Cloud functions: code, configuration, triggers, invoking: `BatchFunctions`.
+    functions = namespace(BatchFunctions)
     #: Records, collections and migrations: `BatchDatabase`.
     database = namespace(BatchDatabase)
     #: Files: `BatchStorage`.

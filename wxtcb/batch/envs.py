@@ -1,9 +1,19 @@
-"""Batch-mode environments: create, list, share with merchants, modify, wait until ready."""
+"""Batch-mode environments: create, list, share with merchants and unshare, modify, wait until
+ready, and the ``cloudbase_access_token`` switch (``tcb/usecloudaccesstoken`` with the component
+token).
+
+``batchunshareenv`` (a cloud-run batch page): ``source_type`` is required and the page documents one
+value, 1 (a cloud-run environment); the value for a CloudBase environment is on no page read, so
+`BatchUnshareEnv` takes it as a required argument and sends exactly what it is given.
+``tcb/usecloudaccesstoken``: the pages' notes say batch mode calls it with the
+``component_access_token`` (the newest batch page's own token row says authorizer token); the wire
+is the common mode's (`wxtcb.environments.GetCloudAccessToken`, `SetCloudAccessToken`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import ClassVar
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 import attrs
 
@@ -19,6 +29,7 @@ from wxtcb.batch.common import (
     string_list,
 )
 from wxtcb.converter import structure
+from wxtcb.environments import GetCloudAccessToken, SetCloudAccessToken
 from wxtcb.errors import InvalidRequestError, WxTcbError
 from wxtcb.methods import Endpoint, Method, TokenKind
 from wxtcb.validators import env_id
@@ -26,9 +37,12 @@ from wxtcb.wire import wire
 
 __all__ = [
     "BatchEnvInfo",
+    "BatchGetCloudAccessToken",
     "BatchGetEnvId",
     "BatchModifyEnv",
+    "BatchSetCloudAccessToken",
     "BatchShareEnv",
+    "BatchUnshareEnv",
     "CreateEnv",
     "CreatedBatchEnv",
     "DescribeEnvs",
@@ -47,6 +61,20 @@ def _targets(value: Iterable[ShareTarget]) -> list[ShareTarget]:
     if not items or not all(isinstance(i, ShareTarget) for i in items):
         raise InvalidRequestError("data must hold one or more wxtcb.batch.ShareTarget")
     return items
+
+
+def _required_source_type(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidRequestError(
+            "source_type must be an integer: 1 is a cloud-run environment "
+            "(the one value WeChat's page documents)"
+        )
+
+
+def _unshare_errors(value: object) -> list[EnvError]:
+    """``err_list`` of the answer (absent: none)."""
+    items = value.get("err_list") if isinstance(value, Mapping) else None
+    return [] if items is None else structure(items, list[EnvError], root="$.err_list")
 
 
 # --- models ---------------------------------------------------------------------------------
@@ -297,4 +325,71 @@ class BatchShareEnv(Method[ShareResult]):
     data: list[ShareTarget] = attrs.field(converter=_targets)
     source_type: int | None = attrs.field(
         default=None, validator=source_type_field, metadata=wire(omit_if_default=True)
+    )
+
+
+@attrs.frozen
+class BatchUnshareEnv(Method[list[EnvError]]):
+    """Undo shares: the mini programs of each `ShareTarget` lose its environment; returns the
+    items WeChat refused (``err_list``: ``env``, ``appid``, ``errmsg``; absent: none). Never resent.
+
+    Attributes:
+        data: ``data``, one or more `ShareTarget` (which environment to unshare from which appids).
+        source_type: ``source_type``, required by the page: 1 is a cloud-run environment, the one
+            value it documents; an integer, sent as given.
+    """
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "componenttcb/batchunshareenv",
+        token=TokenKind.COMPONENT,
+        idempotent=False,
+        doc=EN_RUN_DOCS + "unshareCloudbaseEnv.html",
+    )
+
+    data: list[ShareTarget] = attrs.field(converter=_targets)
+    source_type: int = attrs.field(validator=_required_source_type)
+
+    __decode__ = staticmethod(_unshare_errors)
+
+
+_ACCESS_DOCS = OPLATFORM_DOCS + "openApi/cloudbase-batch/env-mgnt/api_setcloudaccesstoken.html"
+
+
+@attrs.frozen
+class BatchGetCloudAccessToken(GetCloudAccessToken):
+    """Read whether ``cloudbase_access_token`` is allowed in one of the platform's environments,
+    its API whitelist and version (``tcb/usecloudaccesstoken``, action ``get``, component token).
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        action: ``action``, always ``"get"`` (not an argument).
+    """
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "tcb/usecloudaccesstoken", token=TokenKind.COMPONENT, doc=_ACCESS_DOCS
+    )
+
+
+@attrs.frozen(kw_only=True)
+class BatchSetCloudAccessToken(SetCloudAccessToken):
+    """Replace the ``cloudbase_access_token`` switch and whitelist of one of the platform's
+    environments, at *version* (the one `BatchGetCloudAccessToken` returned), with the component
+    token. Never resent.
+
+    Attributes:
+        env: ``env``, the environment id (non-empty).
+        open: ``open``, whether ``cloudbase_access_token`` is allowed (True or False, nothing else).
+        api_whitelist: ``api_whitelist``, the API paths allowed (non-empty strings such as ``"/*"``; a list,
+            not one string).
+        version: ``version``, the whole number `BatchGetCloudAccessToken` returned (0 or more).
+        action: ``action``, always ``"set"`` (not an argument).
+    """
+
+    __endpoint__: ClassVar[Endpoint] = Endpoint(
+        "tcb/usecloudaccesstoken",
+        token=TokenKind.COMPONENT,
+        # A write against an optimistic version: resent after a lost answer, it would meet a
+        # stale version for a change that took effect.
+        idempotent=False,
+        doc=_ACCESS_DOCS,
     )

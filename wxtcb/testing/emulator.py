@@ -37,6 +37,7 @@ from wxtcb.testing import (  # noqa: F401
     authorization,
     batch,
     batch_data,
+    batch_functions,
     batch_run,
     message_push,
     sms,
@@ -221,7 +222,8 @@ class Emulator(EmulatorBase):
         self.injected: Counter[str] = Counter()
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
-        self.app = web.Application()
+        # Bodies as large as WeChat takes: batchuploadscfcode sends up to 20 MB of base64 code.
+        self.app = web.Application(client_max_size=32 * 1024 * 1024)
         # Control routes, so a program in another process can drive and inspect the emulator.
         self.app.router.add_get("/_emulator/calls", self._control_calls)
         self.app.router.add_post("/_emulator/{action}", self._control)
