@@ -226,6 +226,46 @@ async def batch_mode(emulator: Emulator) -> None:
         del ready, envs, share, rel, ids, page, up, link, size, wrong
 
 
+async def batch_functions_data_and_containers(platform: wxtcb.Platform) -> None:
+    from pathlib import Path
+
+    from wxtcb.batch import (
+        AclTag,
+        BucketListing,
+        CollectionAcl,
+        ContainerBatchResult,
+        ContainerServiceList,
+        CsVersionRef,
+        EnvError,
+        ReleasedRunVersion,
+        ScfList,
+        ShareTarget,
+        StaticStore,
+    )
+    from wxtcb.database import Index, IndexKey
+    from wxtcb.environments import CloudAccessTokenConfig
+
+    env = "env-1"
+    scf: ScfList = await platform.batch.functions.list(env)
+    failed: list[EnvError] = await platform.batch.functions.upload_code("f", [env], Path("f.zip"))
+    answer: object = await platform.batch.functions.invoke(env, "login", {"code": "x"})
+    cfg: CloudAccessTokenConfig = await platform.batch.get_cloud_access_token(env)
+    refused: list[EnvError] = await platform.batch.unshare_env([ShareTarget(env, ["wx1"])], source_type=1)
+    await platform.batch.database.indexes.create(env, "todos", [Index("by_due", [IndexKey("due")])])
+    acl: CollectionAcl = await platform.batch.database.get_acl(env, "todos")
+    await platform.batch.database.set_acl(env, "todos", AclTag.CUSTOM, {"read": True})
+    files: BucketListing = await platform.batch.storage.list_files(env, prefix="a/")
+    stores: list[StaticStore] = await platform.batch.static.describe(env)
+    released: ReleasedRunVersion = await platform.batch.cloudrun.release_version(env, "api", "api-001")
+    services: ContainerServiceList = await platform.batch.cloudrun.containers.list_services(env)
+    result: ContainerBatchResult = await platform.batch.cloudrun.containers.delete_versions(
+        [CsVersionRef(env, "api", "api-001")]
+    )
+    result.raise_for_failures()
+    await platform.batch.unshare_env([ShareTarget(env, ["wx1"])])  # type: ignore[call-arg]
+    del scf, failed, answer, cfg, refused, acl, files, stores, released, services
+
+
 async def function_management_pay_and_open_data(platform: wxtcb.Platform) -> None:
     from wxtcb.functions_admin import (
         CodeSecret,
