@@ -416,9 +416,9 @@ async def main(argv: list[str]) -> int:
     levels = [1, 32, 100]
     if args.startup_only:
         async with emulator_process() as url:
-            report = {"startup": await _startup(url, args.quick)}
-        print(startup.describe(report["startup"]))
-        print(f"\nfigures written to {write_json(Path(args.json), report)}")
+            figures = {"startup": await _startup(url, args.quick)}
+        print(startup.describe(figures["startup"]))
+        print(f"\nfigures written to {write_json(Path(args.json), figures)}")
         return 0
     async with emulator_process() as url:
         report: dict[str, Any] = {
