@@ -16,8 +16,8 @@ ROOT = Path(__file__).parent.parent
 @pytest.mark.slow
 def test_quick_benchmark_run(tmp_path: Path) -> None:
     """`python -m benchmarks --quick --profile` completes, writes its JSON (overhead at c1, c32 and
-    c100 with CPU and throughput ratios and their spread, the profile's parts), and the stampedes
-    cost one fetch each."""
+    c100 with CPU and throughput ratios and their spread, the profile's parts, the start-up rows),
+    and the stampedes cost one fetch each."""
     out = tmp_path / "figures.json"
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--profile", "--json", str(out)],
@@ -42,6 +42,9 @@ def test_quick_benchmark_run(tmp_path: Path) -> None:
     assert report["stampede"]["cold"]["token_fetches"] == 1
     assert report["stampede"]["rejected"]["token_fetches"] == 1
     assert report["fleet"]["failures"] == 0
+    for row in ("client", "bot", "cli", "first_answer"):  # start-up, whole processes
+        assert report["startup"][row]["ratio"] > 0
+        assert report["startup"][row]["wxtcb_rss_mb"] > 0
     assert report["fleet"]["component_fetches"] == 1
     assert "CPU ratio" in done.stdout
     assert "throughput ratio" in done.stdout
