@@ -9,7 +9,12 @@
    `asyncio.shield`, so a cancelled caller cancels nothing for the others, and a failure reaches all.
 3. Across processes the fetch happens under the store's lease: one owner fetches, the others
    re-read the store until the new token appears or the lease lapses.
-4. Invalidation is compare-and-delete: only the token that was rejected is dropped.
+4. Invalidation is compare-and-delete: only the token that was rejected is dropped. The provider
+   also remembers the rejected value and never takes it back from the store: a refresh started by
+   another caller that got the same rejection may read the store before the delete lands there
+   (a Redis Cluster makes that window wide: a script's first run on a node is a ``NOSCRIPT``
+   answer, a ``SCRIPT LOAD`` on every primary and a second ``EVALSHA``, while the concurrent read
+   is one ``GET``), and re-adopting the dead token would fail every replay in the process.
 5. Nothing WeChat answers makes a provider hammer it: a lifetime over `MAX_LIFETIME` is clamped,
    a token is used for at least `REFETCH_FLOOR` seconds unless WeChat rejects it, and a fetch that
    failed on a credential error (wrong secret, expired ticket, dead refresh token, IP not on the
@@ -147,6 +152,8 @@ class CachingTokenProvider(abc.ABC):
         self._hold: tuple[WxTcbError, float, object] | None = None
         #: The client the in-flight fetch runs on.
         self._inflight_ctx: TokenContext | None = None
+        #: The last token WeChat rejected here: never taken back from the store (rule 4).
+        self._rejected: str | None = None
 
     @property
     @abc.abstractmethod
@@ -196,6 +203,9 @@ class CachingTokenProvider(abc.ABC):
         # Every token this provider hands out was its local copy. If the copy has already moved
         # on, another caller in this process invalidated *token* in the store already.
         if self._local is not None and self._local.value == token:
+            # Remembered before the first await: a caller that got the same rejection meanwhile
+            # finds `_local` empty and refreshes at once, maybe before the delete lands.
+            self._rejected = token
             self._local = None
             await self.store.delete_token(self.cache_key, token)
 
@@ -253,7 +263,7 @@ class CachingTokenProvider(abc.ABC):
         raise AssertionError("unreachable: the last round raises")  # pragma: no cover
 
     def _usable(self, cached: CachedToken | None, *, within_margin: bool) -> bool:
-        if cached is None:
+        if cached is None or cached.value == self._rejected:
             return False
         left = cached.expires_at - self._clock()
         return left > (MIN_VALIDITY if within_margin else self.margin)
@@ -323,9 +333,15 @@ class CachingTokenProvider(abc.ABC):
         _observer_fetch(ctx, self, time.perf_counter() - started, expires_in, None)
         issued = self._clock()
         lifetime = min(expires_in, MAX_LIFETIME)
-        kept = await self.store.put_token(
-            self.cache_key, CachedToken(value, expires_at=issued + lifetime, issued_at=issued)
-        )
+        fresh = CachedToken(value, expires_at=issued + lifetime, issued_at=issued)
+        kept = await self.store.put_token(self.cache_key, fresh)
+        if kept.value == self._rejected:
+            # The store kept the token WeChat just rejected over this newer one (stamped later by
+            # a host whose clock runs ahead): drop it, store this one, and use this one regardless.
+            await self.store.delete_token(self.cache_key, kept.value)
+            kept = await self.store.put_token(self.cache_key, fresh)
+            if kept.value == self._rejected:
+                kept = fresh
         return self._keep(kept)
 
     def _release_hold(self) -> None:
