@@ -273,3 +273,52 @@ async def test_four_processes_each_from_another_node_lose_no_call_after_expiry(
             p.stdin.close()
         for p in procs:
             await asyncio.wait_for(p.wait(), 60)
+
+
+@pytest.mark.slow
+async def test_a_failover_of_every_primary_during_a_refresh_storm_loses_nothing(
+    cluster: RedisClusterServer, cluster_client: Any
+) -> None:
+    """Two fleet members (each its own cluster client and Platform) call for 30 merchants whose
+    refresh tokens rotate on every refresh; their tokens expire and, while the refresh storm is in
+    flight, every primary is failed over by CLUSTER FAILOVER. No call fails, no merchant costs more
+    than one extra token fetch, and every stored refresh token is the one WeChat holds now."""
+    merchants = [f"wxmerchant{i:03d}" for i in range(30)]
+    async with Emulator(rotate_refresh_tokens=True) as emulator:
+        for appid in merchants:
+            emulator.add_authorizer(DEMO_COMPONENT_APPID, appid, f"seed-{appid}")
+        members = []
+        for _, port in cluster.startup_nodes()[:2]:
+            connection = redis.asyncio.RedisCluster(host="127.0.0.1", port=port)
+            store = RedisTokenStore(connection, durable_replicas=1)
+            platform = wxtcb.Platform(demo_component(store=store), base_url=emulator.url, retry=INSTANT_RETRY)
+            clients = [platform.merchant(appid, refresh_token=f"seed-{appid}") for appid in merchants]
+            members.append((connection, store, platform, clients))
+        try:
+            everyone = [c for *_, clients in members for c in clients]
+            await asyncio.gather(*(c.get_callback_config() for c in everyone))
+            warm = emulator.calls[AUTHORIZER_TOKEN]
+            assert warm == len(merchants)
+
+            failover = asyncio.ensure_future(asyncio.to_thread(cluster.failover_every_primary))
+            emulator.expire_tokens()
+            errors: list[str] = []
+            rounds = 0
+            while not failover.done() or rounds < 3:
+                results = await asyncio.gather(
+                    *(c.get_callback_config() for c in everyone for _ in range(3)), return_exceptions=True
+                )
+                errors += [type(r).__name__ for r in results if isinstance(r, BaseException)]
+                rounds += 1
+            await failover
+            assert errors == []
+            assert emulator.calls[AUTHORIZER_TOKEN] - warm <= 2 * len(merchants)
+            store = members[0][1]
+            for appid in merchants:
+                stored = await store.get_credential(f"refresh:{DEMO_COMPONENT_APPID}:{appid}")
+                assert stored is not None
+                assert stored.value == emulator.refresh_token_of(appid)
+        finally:
+            for connection, _, platform, _ in members:
+                await platform.aclose()
+                await connection.aclose()

@@ -47,7 +47,8 @@ from wxtcb.stores import CachedToken, Credential
 
 try:
     from redis.asyncio import Redis, RedisCluster
-    from redis.exceptions import RedisError
+    from redis.exceptions import ClusterDownError, RedisError, TryAgainError
+    from redis.exceptions import ConnectionError as RedisConnectionError
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ImportError("wxtcb.redis needs redis-py: pip install 'wxtcb[redis]'") from exc
 
@@ -58,6 +59,9 @@ logger = logging.getLogger("wxtcb")
 
 #: Seconds one store operation may take before it fails with `CredentialStoreError`.
 DEFAULT_TIMEOUT = 2.0
+#: Pauses before an operation is run again after a failover-shaped error (within the same bound).
+_AGAIN = (0.05, 0.25)
+_PASSING = (RedisConnectionError, ClusterDownError, TryAgainError, AttributeError)
 
 # KEYS[1] key; ARGV[1] new JSON; ARGV[2] its stamp; ARGV[3] stamp field; ARGV[4] TTL ms (0: none)
 _PUT_IF_NEWER = """
@@ -105,6 +109,13 @@ if ok and type(decoded) == 'table' and decoded['v'] == ARGV[1] then
   redis.call('DEL', KEYS[1])
   return 1
 end
+return 0
+"""
+
+# KEYS[1] lease key; ARGV[1] owner; ARGV[2] TTL ms. Yes if taken now, or already held by ARGV[1].
+_ACQUIRE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
 return 0
 """
 
@@ -190,6 +201,7 @@ class RedisTokenStore:
         self._replace = redis.register_script(_REPLACE_IF_VALUE)
         self._delete = redis.register_script(_DELETE_IF_VALUE)
         self._release = redis.register_script(_RELEASE_IF_OWNER)
+        self._acquire = redis.register_script(_ACQUIRE)
 
     def __repr__(self) -> str:
         return f"<RedisTokenStore prefix={self.prefix!r}>"
@@ -212,6 +224,15 @@ class RedisTokenStore:
         bound = asyncio.timeout(limit)
         try:
             async with bound, self._slots:
+                for pause in _AGAIN:
+                    try:
+                        return await op()
+                    except _PASSING as exc:
+                        # A failover in progress: the connection died under the command, the
+                        # cluster is electing, or redis-py's node map is a step behind. Every
+                        # operation here is conditional (or a read), so running it again is safe.
+                        logger.debug("redis %s: %s during a failover? trying again", what, type(exc).__name__)
+                    await asyncio.sleep(pause)
                 return await op()
         except TimeoutError:
             if not bound.expired():
@@ -224,7 +245,9 @@ class RedisTokenStore:
             raise CredentialStoreError(
                 f"redis {what} failed: {type(exc).__name__}: {scrub(str(exc))}"
             ) from None
-        except OSError as exc:
+        except (OSError, AttributeError) as exc:
+            # AttributeError: redis-py's cluster client can trip over a connection torn down by a
+            # failover under it; it is a store failure like any other, never a crash of the call.
             raise CredentialStoreError(f"redis {what} failed: {type(exc).__name__}") from None
 
     async def get_token(self, key: str) -> CachedToken | None:
@@ -250,8 +273,9 @@ class RedisTokenStore:
         return bool(deleted)
 
     async def acquire_lease(self, key: str, owner: str, ttl: float) -> bool:
+        # A script, not SET NX: a retried acquisition whose first try took the lease still says yes.
         got = await self._run(
-            "lease", lambda: self._redis.set(self._lease(key), owner, nx=True, px=max(1, int(ttl * 1000)))
+            "lease", lambda: self._acquire(keys=[self._lease(key)], args=[owner, max(1, int(ttl * 1000))])
         )
         return bool(got)
 
