@@ -290,7 +290,9 @@ async def test_a_failover_of_every_primary_during_a_refresh_storm_loses_nothing(
         members = []
         for _, port in cluster.startup_nodes()[:2]:
             connection = redis.asyncio.RedisCluster(host="127.0.0.1", port=port)
-            store = RedisTokenStore(connection, durable_replicas=1)
+            # A manual failover pauses the old primary's clients until its replica has caught up
+            # (up to 5 s on a loaded machine): the store's bound must cover it for no call to fail.
+            store = RedisTokenStore(connection, durable_replicas=1, timeout=30.0)
             platform = wxtcb.Platform(demo_component(store=store), base_url=emulator.url, retry=INSTANT_RETRY)
             clients = [platform.merchant(appid, refresh_token=f"seed-{appid}") for appid in merchants]
             members.append((connection, store, platform, clients))

@@ -2,6 +2,8 @@
 
 1. A cached token is used until ``expires_at - margin``. Inside the margin it is still used while
    one background refresh replaces it (refresh ahead), so request paths do not wait in steady state.
+   With a *spread*, refresh ahead starts earlier by a fixed share of it drawn from the store key:
+   a fleet's tokens granted in the same minute are refreshed over the whole spread, not at once.
    The provider keeps its own copy of the token, so the hot path touches neither a lock nor the
    store; the store is read once per flight, and a token another process replaced is dropped when
    WeChat rejects it (rule 4).
@@ -27,6 +29,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import copy
+import hashlib
 import logging
 import time
 import uuid
@@ -122,6 +125,9 @@ class CachingTokenProvider(abc.ABC):
         appid: The appid the token belongs to (non-empty).
         store: The `TokenStore` the token is cached in (a private `MemoryTokenStore` unless one was given).
         margin: Seconds before expiry at which the token is refreshed.
+        spread: Refresh ahead starts up to this many seconds before the margin, at a point fixed by
+            the store key (the same in every process), never more than half of what the token
+            lives beyond the margin. 0: at the margin.
     """
 
     kind: str = ""
@@ -135,12 +141,18 @@ class CachingTokenProvider(abc.ABC):
         store: TokenStore | None = None,
         margin: float = 300.0,
         clock: Callable[[], float] = time.time,
+        spread: float = 0.0,
     ) -> None:
         if not appid or not isinstance(appid, str):
             raise ValueError("appid must be a non-empty string")
+        if not spread >= 0:
+            raise ValueError("spread must be a non-negative number of seconds")
         self.appid = appid
         self.store: TokenStore = store if store is not None else MemoryTokenStore(clock=clock)
         self.margin = margin
+        self.spread = spread
+        #: When refresh ahead starts for `_local`: seconds before its expiry (margin plus its share).
+        self._ahead = margin
         self._clock = clock
         self._inflight: asyncio.Task[str] | None = None
         self._ahead_not_before = 0.0
@@ -176,7 +188,7 @@ class CachingTokenProvider(abc.ABC):
         """This process's copy of the token when it is valid beyond the margin, else None (then
         await `token`, which refreshes). No I/O, no await: the pipeline's hot path."""
         local = self._local
-        if local is not None and local.expires_at - self._clock() > self.margin:
+        if local is not None and local.expires_at - self._clock() > self._ahead:
             return local.value
         return None
 
@@ -185,7 +197,7 @@ class CachingTokenProvider(abc.ABC):
         local = self._local
         if local is not None:
             left = local.expires_at - self._clock()
-            if left > self.margin:
+            if left > self._ahead:
                 return local.value
             if left > MIN_VALIDITY:
                 self._refresh_ahead(ctx)
@@ -197,7 +209,15 @@ class CachingTokenProvider(abc.ABC):
     def _keep(self, cached: CachedToken) -> str:
         self._local = cached
         self._local_since = self._clock()
+        self._ahead = self._ahead_of(cached)
         return cached.value
+
+    def _ahead_of(self, cached: CachedToken) -> float:
+        """Seconds before *cached* expires at which its refresh ahead starts."""
+        if not self.spread:
+            return self.margin
+        beyond = cached.expires_at - cached.issued_at - self.margin
+        return self.margin + _share(self.cache_key) * min(self.spread, max(0.0, beyond / 2))
 
     async def invalidate(self, token: str) -> None:
         # Every token this provider hands out was its local copy. If the copy has already moved
@@ -266,7 +286,7 @@ class CachingTokenProvider(abc.ABC):
         if cached is None or cached.value == self._rejected:
             return False
         left = cached.expires_at - self._clock()
-        return left > (MIN_VALIDITY if within_margin else self.margin)
+        return left > (MIN_VALIDITY if within_margin else self._ahead_of(cached))
 
     async def _refresh(self, ctx: TokenContext, wait_for_others: bool) -> str:
         # Another process (or provider) may have stored a token this one has not seen.
@@ -357,6 +377,12 @@ def _observer_fetch(
     error: BaseException | None,
 ) -> None:
     ctx.emit(TokenFetched(provider.kind, provider.appid, elapsed, expires_in, *error_fields(error)))
+
+
+def _share(key: str) -> float:
+    """A fraction in [0, 1) fixed by *key*: the same in every process and on every host."""
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:
