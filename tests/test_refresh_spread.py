@@ -14,7 +14,7 @@ from wxtcb.tokens.component import REFRESH_SPREAD
 
 def first_due_minute(provider: wxtcb.AuthorizerTokenProvider, now: list[float]) -> int:
     """The first minute after the grant at which the provider wants its token refreshed."""
-    for minute in range(0, 121):
+    for minute in range(121):
         now[0] = minute * 60.0
         if provider.token_nowait() is None:
             return minute

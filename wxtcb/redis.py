@@ -139,6 +139,16 @@ class RedisTokenStore:
         timeout: The bound of each store operation in seconds, waiting for a connection of the
             pool included; past it the operation raises `CredentialStoreError`. ``None`` leaves
             operations bounded only by the client's own socket timeouts (by default, none).
+            To ride out a failover without a failed call, make it longer than the failover.
+        hash_tags: Put each app's or merchant's identity in a ``{hash tag}`` so all the keys of one
+            token share a slot. None (the default): on for a ``RedisCluster``, off otherwise (the
+            layout of earlier releases, so a running fleet keeps its keys; turn it on for a
+            cluster behind a proxy, on every process at once).
+        durable_replicas: After each write of a durable credential, wait (``WAIT``) until this
+            many replicas have it, at most *durable_wait* seconds. 0 (the default): do not wait.
+            A write the replicas did not confirm in time is kept and logged (a warning): it is on
+            the primary, and lost only if the primary dies before replicating it.
+        durable_wait: The most one ``WAIT`` blocks, in seconds (added to *timeout* for that write).
 
     Durable credentials are only as durable as the Redis holding them: run it with persistence
     (AOF ``appendfsync everysec`` or better) and exclude ``{prefix}:durable:*`` from eviction
@@ -150,20 +160,12 @@ class RedisTokenStore:
     `ValueError`: replication is asynchronous, and a read that misses a write made a moment ago
     elsewhere makes a process fetch (and, with classic tokens, rotate) a token the fleet already has.
 
-    More args:
-        hash_tags: Put each app's or merchant's identity in a ``{hash tag}`` so all the keys of one
-            token share a slot. None (the default): on for a ``RedisCluster``, off otherwise (the
-            layout of earlier releases, so a running fleet keeps its keys; turn it on for a
-            cluster behind a proxy, on every process at once).
-        durable_replicas: After each write of a durable credential, wait (``WAIT``) until this
-            many replicas have it, at most *durable_wait* seconds. 0 (the default): do not wait.
-            A write the replicas did not confirm in time is kept and logged (a warning): it is on
-            the primary, and lost only if the primary dies before replicating it.
-        durable_wait: The most ``WAIT`` blocks, in seconds.
-
     Attributes:
         timeout: The bound of each store operation in seconds, or None (as given).
         prefix: The key prefix, as given.
+        hash_tags: Whether keys carry hash tags (resolved from the argument and the client).
+        durable_replicas: How many replicas a durable write waits for (0: none).
+        durable_wait: The most one ``WAIT`` blocks, in seconds.
     """
 
     def __init__(

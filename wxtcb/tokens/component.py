@@ -41,8 +41,8 @@ WRITE_BACKOFF = (0.05, 0.25)
 #: `CachingTokenProvider`): 100 000 merchants authorized in the same minute are refreshed over 30
 #: minutes (about 56 a second), not in one minute two hours later. WeChat asks that
 #: ``api_authorizer_token`` be called only when the 2-hour token runs out, for a daily limit it does
-#: not number (developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/ThirdParty/token/api_authorizer_token.html):
-#: each merchant still refreshes once per token lifetime, at most 30 minutes early.
+#: not number (the api_authorizer_token page of the third-party platform docs): each merchant
+#: still refreshes once per token lifetime, at most 30 minutes early.
 REFRESH_SPREAD = 1800.0
 
 #: Writes of rotated refresh tokens that outlive a cancelled or timed-out caller.
@@ -152,6 +152,10 @@ class AuthorizerTokenProvider(CachingTokenProvider):
     is raised instead of returning the new access token (the store still holds the old refresh
     token, which WeChat stops accepting after a grace period: failing now beats two hours of
     working calls followed by 61023).
+
+    Refresh ahead is spread (*spread*, `REFRESH_SPREAD` seconds by default): each merchant's token
+    is refreshed at a point of the 30 minutes before the margin fixed by its store key, so a fleet
+    authorized in the same minute does not refresh in the same minute two hours later.
 
     Attributes:
         kind: ``"authorizer"``.
