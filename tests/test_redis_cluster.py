@@ -199,6 +199,7 @@ async def test_redis_dedupe_on_a_cluster_and_on_a_sentinel_primary(
             assert await dedupe.first_seen("msg0", 60)
 
 
+@pytest.mark.slow
 async def test_a_sentinel_primary_serves_the_store_through_a_failover(
     emulator: Emulator, sentinel_setup: SentinelSetup
 ) -> None:
