@@ -152,6 +152,8 @@ async def test_every_store_operation_works_on_a_cluster(cluster_client: Any) -> 
         assert kept_cred.value == f"r{i}b"
     assert not await store.delete_token("token:authorizer:c:m0", "not-it")
     assert await store.delete_token("token:authorizer:c:m0", "t0")
+    slots = {await cluster_client.cluster_keyslot(k) for k in merchant_keys(store, "c", "m7")}
+    assert len(slots) == 1, "the server hashes one merchant's keys to more than one slot"
     nodes = {
         cluster_client.get_node_from_key(store._cache(f"token:authorizer:c:m{i}")).name for i in range(30)
     }
