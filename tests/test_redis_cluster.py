@@ -22,7 +22,7 @@ from redis.asyncio.sentinel import Sentinel
 from redis.crc import key_slot
 
 import wxtcb
-from tests.conftest import demo_component
+from tests.conftest import demo_component, load_module
 from tests.redis_server import RedisClusterServer, SentinelSetup
 from wxtcb.cloudrun import RedisDedupe
 from wxtcb.redis import RedisTokenStore, hash_tagged
@@ -36,6 +36,7 @@ from wxtcb.testing import (
 )
 
 ROOT = Path(__file__).parent.parent
+DOCS = ROOT / "docs" / "examples"
 CLASSIC = "cgi-bin/token"
 AUTHORIZER_TOKEN = "cgi-bin/component/api_authorizer_token"
 
@@ -221,6 +222,23 @@ async def test_a_sentinel_primary_serves_the_store_through_a_failover(
                 await asyncio.gather(*(again.get_callback_config() for _ in range(20)))
             assert await component.ticket() == "ticket-1"
         assert emulator.calls[CLASSIC] == 1
+
+
+async def test_the_cluster_and_sentinel_examples_run(
+    emulator: Emulator, cluster: RedisClusterServer, cluster_client: Any, sentinel_setup: SentinelSetup
+) -> None:
+    """docs/examples/redis_cluster.py and redis_sentinel.py run against the real cluster and the
+    real Sentinel setup, and the two fleets' tokens land where the docs say (tagged on the cluster)."""
+    host, port = cluster.startup_nodes()[1]
+    await load_module(DOCS / "redis_cluster.py").worker(
+        DEMO_APPID, DEMO_SECRET, host, port, base_url=emulator.url
+    )
+    assert await cluster_client.exists(f"myapp:cache:token:classic:{{{DEMO_APPID}}}") == 1
+    await load_module(DOCS / "redis_sentinel.py").worker(
+        DEMO_APPID, DEMO_SECRET, sentinel_setup.sentinels(), base_url=emulator.url
+    )
+    async with sentinel_primary(sentinel_setup) as primary:
+        assert await primary.exists(f"myapp:cache:token:classic:{DEMO_APPID}") == 1
 
 
 async def send(proc: asyncio.subprocess.Process, line: str) -> None:
