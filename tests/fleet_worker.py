@@ -1,7 +1,8 @@
 """One worker process of the multi-process test: many concurrent calls through one shared Redis.
 
 Protocol on stdin/stdout, one JSON line per step: prints ``ready``; on each ``go`` line fires
-CALLS concurrent calls and prints how many failed and with which errcodes; exits on EOF.
+CALLS concurrent calls and prints how many failed and with which errcodes; exits on EOF. The second
+argument is a unix socket path, or ``cluster:PORT`` for a Redis Cluster first contacted on PORT.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from typing import Any
 
 import redis.asyncio
 
@@ -19,7 +21,12 @@ from wxtcb.testing import DEMO_APPID, DEMO_SECRET, INSTANT_RETRY
 
 async def main(url: str, socket: str, calls: int) -> None:
     loop = asyncio.get_running_loop()
-    connection = redis.asyncio.Redis(unix_socket_path=socket)
+    connection: Any
+    if socket.startswith("cluster:"):
+        # cluster:PORT: a Redis Cluster client whose first contact is the node on PORT.
+        connection = redis.asyncio.RedisCluster(host="127.0.0.1", port=int(socket.split(":")[1]))
+    else:
+        connection = redis.asyncio.Redis(unix_socket_path=socket)
     provider = wxtcb.AppTokenProvider(
         DEMO_APPID, DEMO_SECRET, stable=False, store=RedisTokenStore(connection)
     )

@@ -76,3 +76,30 @@ def test_instructions_skip_without_valgrind(monkeypatch: pytest.MonkeyPatch) -> 
     report = asyncio.run(callcost.instructions("http://127.0.0.1:1", [1]))
     assert "skipped" in report
     assert "skipped" in callcost.describe_instructions(report)
+
+
+@pytest.mark.slow
+def test_platform_scale_quick_run(tmp_path: Path) -> None:
+    """`python -m benchmarks --platform-scale --quick` completes over two simulated hours: no call
+    failed, the component token was fetched at most twice for the whole fleet, every merchant was
+    refreshed once and the refreshes were spread over at least 20 minutes, and a call with its token
+    in hand touched Redis not at all."""
+    out = tmp_path / "scale.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--platform-scale", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    scale = json.loads(out.read_text())["platform_scale"]
+    assert scale["failures"] == 0
+    assert scale["component_fetches"] <= 2
+    assert scale["refreshes"] == scale["merchants"]
+    first, last = scale["refresh_minutes"]
+    assert last - first >= 20
+    assert scale["redis"]["ops_per_call_token_in_hand"] == 0
+    assert scale["redis"]["ops_per_refresh_ahead"] > 0
+    assert "memory per merchant" in done.stdout

@@ -63,8 +63,14 @@ class MemoryDedupe:
 class RedisDedupe:
     """A `DedupeStore` shared by every replica through Redis (``SET key 1 NX PX window``).
 
+    Each push is one key and every command touches one key, so it works unchanged on a Redis
+    Cluster (the keys spread over the slots) and on a Sentinel primary. Through a failover, a key
+    the old primary had not yet replicated may be lost: that push is then handled twice, never
+    dropped.
+
     Args:
-        redis: A ``redis.asyncio.Redis`` client (``pip install 'wxtcb[redis]'``).
+        redis: A ``redis.asyncio.Redis`` client (``pip install 'wxtcb[redis]'``), a
+            ``redis.asyncio.RedisCluster``, or a Sentinel primary (``Sentinel.master_for``).
         prefix: The key prefix.
 
     Attributes:

@@ -2,6 +2,8 @@
 
 1. A cached token is used until ``expires_at - margin``. Inside the margin it is still used while
    one background refresh replaces it (refresh ahead), so request paths do not wait in steady state.
+   With a *spread*, refresh ahead starts earlier by a fixed share of it drawn from the store key:
+   a fleet's tokens granted in the same minute are refreshed over the whole spread, not at once.
    The provider keeps its own copy of the token, so the hot path touches neither a lock nor the
    store; the store is read once per flight, and a token another process replaced is dropped when
    WeChat rejects it (rule 4).
@@ -9,7 +11,12 @@
    `asyncio.shield`, so a cancelled caller cancels nothing for the others, and a failure reaches all.
 3. Across processes the fetch happens under the store's lease: one owner fetches, the others
    re-read the store until the new token appears or the lease lapses.
-4. Invalidation is compare-and-delete: only the token that was rejected is dropped.
+4. Invalidation is compare-and-delete: only the token that was rejected is dropped. The provider
+   also remembers the rejected value and never takes it back from the store: a refresh started by
+   another caller that got the same rejection may read the store before the delete lands there
+   (a Redis Cluster makes that window wide: a script's first run on a node is a ``NOSCRIPT``
+   answer, a ``SCRIPT LOAD`` on every primary and a second ``EVALSHA``, while the concurrent read
+   is one ``GET``), and re-adopting the dead token would fail every replay in the process.
 5. Nothing WeChat answers makes a provider hammer it: a lifetime over `MAX_LIFETIME` is clamped,
    a token is used for at least `REFETCH_FLOOR` seconds unless WeChat rejects it, and a fetch that
    failed on a credential error (wrong secret, expired ticket, dead refresh token, IP not on the
@@ -22,6 +29,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import copy
+import hashlib
 import logging
 import time
 import uuid
@@ -119,6 +127,9 @@ class CachingTokenProvider(abc.ABC):
         store: The `TokenStore` the token is cached in (a private `MemoryTokenStore` unless one was given).
         margin: Seconds before expiry at which the token is refreshed.
         clock: The provider's clock, seconds since the epoch (``time.time`` unless one was given).
+        spread: Refresh ahead starts up to this many seconds before the margin, at a point fixed by
+            the store key (the same in every process), never more than half of what the token
+            lives beyond the margin. 0: at the margin.
     """
 
     kind: str = ""
@@ -132,15 +143,21 @@ class CachingTokenProvider(abc.ABC):
         store: TokenStore | None = None,
         margin: float = 300.0,
         clock: Callable[[], float] = time.time,
+        spread: float = 0.0,
     ) -> None:
         if not appid or not isinstance(appid, str):
             raise ValueError("appid must be a non-empty string")
+        if not spread >= 0:
+            raise ValueError("spread must be a non-negative number of seconds")
         self.appid = appid
         self.store: TokenStore = store if store is not None else MemoryTokenStore(clock=clock)
         self.margin = margin
         # Token lifetimes and credential times are read from it: code that records a credential
         # beside the provider (`wxtcb.Platform`) uses it too.
         self.clock = clock
+        self.spread = spread
+        #: When refresh ahead starts for `_local`: seconds before its expiry (margin plus its share).
+        self._ahead = margin
         self._inflight: asyncio.Task[str] | None = None
         self._ahead_not_before = 0.0
         #: This process's copy of the cached token: the hot path reads it without touching the store.
@@ -151,6 +168,8 @@ class CachingTokenProvider(abc.ABC):
         self._hold: tuple[WxTcbError, float, object] | None = None
         #: The client the in-flight fetch runs on.
         self._inflight_ctx: TokenContext | None = None
+        #: The last token WeChat rejected here: never taken back from the store (rule 4).
+        self._rejected: str | None = None
 
     @property
     @abc.abstractmethod
@@ -173,7 +192,7 @@ class CachingTokenProvider(abc.ABC):
         """This process's copy of the token when it is valid beyond the margin, else None (then
         await `token`, which refreshes). No I/O, no await: the pipeline's hot path."""
         local = self._local
-        if local is not None and local.expires_at - self.clock() > self.margin:
+        if local is not None and local.expires_at - self.clock() > self._ahead:
             return local.value
         return None
 
@@ -182,7 +201,7 @@ class CachingTokenProvider(abc.ABC):
         local = self._local
         if local is not None:
             left = local.expires_at - self.clock()
-            if left > self.margin:
+            if left > self._ahead:
                 return local.value
             if left > MIN_VALIDITY:
                 self._refresh_ahead(ctx)
@@ -203,12 +222,23 @@ class CachingTokenProvider(abc.ABC):
     def _keep(self, cached: CachedToken) -> str:
         self._local = cached
         self._local_since = self.clock()
+        self._ahead = self._ahead_of(cached)
         return cached.value
+
+    def _ahead_of(self, cached: CachedToken) -> float:
+        """Seconds before *cached* expires at which its refresh ahead starts."""
+        if not self.spread:
+            return self.margin
+        beyond = cached.expires_at - cached.issued_at - self.margin
+        return self.margin + _share(self.cache_key) * min(self.spread, max(0.0, beyond / 2))
 
     async def invalidate(self, token: str) -> None:
         # Every token this provider hands out was its local copy. If the copy has already moved
         # on, another caller in this process invalidated *token* in the store already.
         if self._local is not None and self._local.value == token:
+            # Remembered before the first await: a caller that got the same rejection meanwhile
+            # finds `_local` empty and refreshes at once, maybe before the delete lands.
+            self._rejected = token
             self._local = None
             await self.store.delete_token(self.cache_key, token)
 
@@ -275,10 +305,10 @@ class CachingTokenProvider(abc.ABC):
         raise AssertionError("unreachable: the last round raises")  # pragma: no cover
 
     def _usable(self, cached: CachedToken | None, *, within_margin: bool) -> bool:
-        if cached is None:
+        if cached is None or cached.value == self._rejected:
             return False
         left = cached.expires_at - self.clock()
-        return left > (MIN_VALIDITY if within_margin else self.margin)
+        return left > (MIN_VALIDITY if within_margin else self._ahead_of(cached))
 
     async def _refresh(self, ctx: TokenContext, wait_for_others: bool) -> str:
         # Another process (or provider) may have stored a token this one has not seen.
@@ -345,9 +375,15 @@ class CachingTokenProvider(abc.ABC):
         _observer_fetch(ctx, self, time.perf_counter() - started, expires_in, None)
         issued = self.clock()
         lifetime = min(expires_in, MAX_LIFETIME)
-        kept = await self.store.put_token(
-            self.cache_key, CachedToken(value, expires_at=issued + lifetime, issued_at=issued)
-        )
+        fresh = CachedToken(value, expires_at=issued + lifetime, issued_at=issued)
+        kept = await self.store.put_token(self.cache_key, fresh)
+        if kept.value == self._rejected:
+            # The store kept the token WeChat just rejected over this newer one (stamped later by
+            # a host whose clock runs ahead): drop it, store this one, and use this one regardless.
+            await self.store.delete_token(self.cache_key, kept.value)
+            kept = await self.store.put_token(self.cache_key, fresh)
+            if kept.value == self._rejected:
+                kept = fresh
         return self._keep(kept)
 
     def release_hold(self) -> None:
@@ -367,6 +403,12 @@ def _observer_fetch(
     error: BaseException | None,
 ) -> None:
     ctx.emit(TokenFetched(provider.kind, provider.appid, elapsed, expires_in, *error_fields(error)))
+
+
+def _share(key: str) -> float:
+    """A fraction in [0, 1) fixed by *key*: the same in every process and on every host."""
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:
