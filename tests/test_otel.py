@@ -5,6 +5,7 @@ way, or both."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -435,6 +436,23 @@ async def test_upload_and_download_leak_no_signature(
         assert (span.attributes or {})["http.response.status_code"] in (200, 204)
     _no_generic_span_for(otel, emulator)
     otel.assert_clean(_secrets(emulator, *secrets))
+
+
+async def test_an_openid_in_the_query_is_not_exported(
+    emulator: Emulator, otel: Exported, client: wxtcb.Client
+) -> None:
+    """A method's own hidden query field (``wxa/getopendata``'s openid, personal data) is masked
+    in the exported HTTP span's URL as in error texts, whichever instrumentation is on."""
+    openid = "oOPENIDpersonal0123456789"
+    # What the emulator answers does not matter: the request went out.
+    with contextlib.suppress(wxtcb.WxTcbError):
+        await client.open_data.get(["cloud-id-1"], openid=openid)
+    assert emulator.calls["wxa/getopendata"] == 1
+    if otel.wxtcb_on or otel.aiohttp_on:
+        (span,) = [s for s in _wxtcb_http(otel) if s.name == "POST /wxa/getopendata"]
+        assert "openid=***" in str((span.attributes or {})["url.full"])
+    _no_generic_span_for(otel, emulator)
+    otel.assert_clean(_secrets(emulator, openid))
 
 
 async def test_cloudrun_bot_reply_nests_under_the_handler(emulator: Emulator, otel: Exported) -> None:

@@ -404,8 +404,10 @@ class HttpGuard:
 
     async def send(self, transport: AiohttpTransport, request: Request, timeout: float) -> tuple[int, bytes]:
         """*request* sent by *transport* inside the guard."""
+        # The summary's query: credentials and the method's own hidden fields (an openid) masked.
+        params = dict(request.summary.params)
         with self._exchange(
-            request.http_method, self._base_url + request.path, request.params, "/" + request.path
+            request.http_method, self._base_url + request.path, params, "/" + request.path
         ) as span:
             status, body = await transport.send(request, timeout=timeout, _guarded=True)
             span.status(status)
