@@ -240,3 +240,46 @@ def test_foreign_error_texts_hide_every_url_query() -> None:
     assert "q-sign-secret" not in hide_queries(text)
     assert "https://cos.example.com/a/b.png?***" in hide_queries(text)
     assert hide_queries("plain text?with=a question") == "plain text?with=a question"
+
+
+def _personal_reprs() -> list[tuple[object, str]]:
+    from wxtcb.batch.containers import SetCsVersionConfig
+    from wxtcb.batch.functions import EnvVariable, UpdateScfConfig
+    from wxtcb.cloudrun.customer_service import CustomText, SendCustomMessage
+    from wxtcb.cloudrun.messages import TextMessage
+
+    password = "hunter2-db-password"
+    openid = "oPERSONALopenid0123456789"
+    return [
+        (EnvVariable("DB_PASSWORD", password), password),
+        (
+            UpdateScfConfig(
+                env="env-1",
+                functionname="login",
+                environment_variables=[EnvVariable("DB_PASSWORD", password)],
+            ),
+            password,
+        ),
+        (
+            SetCsVersionConfig(
+                env="env-1", service_name="svc", version_name="v1", env_params=f"DB_PASSWORD={password}"
+            ),
+            password,
+        ),
+        (SendCustomMessage(touser=openid, text=CustomText("hi")), openid),
+        (TextMessage(from_user_name=openid, content="call me at 13800138000"), openid),
+        (TextMessage(from_user_name="o", content="call me at 13800138000"), "13800138000"),
+    ]
+
+
+@pytest.mark.parametrize(("value", "hidden"), _personal_reprs(), ids=lambda v: type(v).__name__)
+def test_environment_variables_openids_and_messages_stay_out_of_reprs(value: object, hidden: str) -> None:
+    """Environment-variable values (passwords, often), a message's sender openid and what a user
+    typed are not in the repr of the models and method objects that carry them; a method's such
+    fields are among the secrets masked in error texts."""
+    assert hidden not in repr(value)
+    from wxtcb.methods import Method
+    from wxtcb.protocol import build_request
+
+    if isinstance(value, Method):
+        assert hidden in " ".join(build_request(value, "t", "access_token").secrets)

@@ -243,7 +243,7 @@ class ContainerVersionDetail:
     maxnum: int = 0
     policy_type: str = ""
     policy_threshold: float = 0.0
-    env_params: str = ""
+    env_params: str = attrs.field(default="", repr=False)  # environment variables: secrets often
     created_time: str = ""
     updated_time: str = ""
     version_ip: str = ""
@@ -635,8 +635,9 @@ class SetCsVersionConfig(Method[None]):
     custom_logs: str | None = attrs.field(
         default=None, kw_only=True, validator=_optional_str, metadata=wire(omit_if_default=True)
     )
+    # Environment variables hold passwords as often as not: hidden from the repr, masked in errors.
     env_params: str | None = attrs.field(
-        default=None, kw_only=True, validator=_optional_str, metadata=wire(omit_if_default=True)
+        default=None, kw_only=True, validator=_optional_str, metadata=wire(omit_if_default=True), repr=False
     )
 
 

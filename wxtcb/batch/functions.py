@@ -240,11 +240,12 @@ class EnvVariable:
 
     Attributes:
         key: ``key``, the variable's name (a non-empty string).
-        value: ``value``, its value (a string, possibly empty).
+        value: ``value``, its value (a string, possibly empty; a password as often as not, so
+            hidden from the repr and masked in error texts).
     """
 
     key: str = attrs.field(validator=non_empty)
-    value: str = attrs.field(validator=_text)
+    value: str = attrs.field(validator=_text, repr=False)
 
 
 @attrs.frozen

@@ -125,7 +125,7 @@ class SendCustomMessage(Method[None]):
         "cgi-bin/message/custom/send", idempotent=False, doc=_DOCS + "customerServiceMessage.send.html"
     )
 
-    touser: str = attrs.field()
+    touser: str = attrs.field(repr=False)  # an openid: personal data, masked in error texts too
     text: CustomText | None = attrs.field(default=None, metadata=_OMIT)
     image: CustomImage | None = attrs.field(default=None, metadata=_OMIT)
     link: CustomLink | None = attrs.field(default=None, metadata=_OMIT)

@@ -68,7 +68,8 @@ class Message:
     """
 
     to_user_name: str = attrs.field(default="", metadata=_w("ToUserName"))
-    from_user_name: str = attrs.field(default="", metadata=_w("FromUserName"))
+    # An openid: personal data, hidden from the repr.
+    from_user_name: str = attrs.field(default="", metadata=_w("FromUserName"), repr=False)
     create_time: int = attrs.field(default=0, metadata=_w("CreateTime"))
     msg_type: str = attrs.field(default="", metadata=_w("MsgType"))
     raw: dict[str, Any] = attrs.field(init=False, factory=dict, repr=False, eq=False)
@@ -133,7 +134,7 @@ class TextMessage(_UserMessage):
         content: ``Content``, what the user typed.
     """
 
-    content: str = attrs.field(default="", metadata=_w("Content"))
+    content: str = attrs.field(default="", metadata=_w("Content"), repr=False)  # a user's words: personal
 
 
 @attrs.frozen(kw_only=True)
