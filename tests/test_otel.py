@@ -661,3 +661,35 @@ def test_global_providers_set_after_instrument() -> None:
     assert spans == str([f"POST /{GET}", GET])
     assert "'wxtcb.calls'" in names
     assert "'wxtcb.token.age'" in names
+
+
+async def test_telemetry_that_raises_never_fails_the_call(emulator: Emulator) -> None:
+    """A meter or an event handler that raises (a user's provider, a bug) is logged and ignored:
+    the call it describes succeeds and returns its result."""
+    import wxtcb.events
+
+    wxtcb.otel.instrument(tracer_provider=TracerProvider(), meter_provider=MeterProvider())
+    try:
+        telemetry: Any = wxtcb.events.telemetry
+        assert telemetry is not None
+
+        class Broken:
+            def record(self, *args: object, **kwargs: object) -> None:
+                raise RuntimeError("a meter's bug")
+
+            add = record
+
+        telemetry.duration = telemetry.calls = telemetry.age = Broken()
+        original_event = telemetry.event
+
+        def event(event: object) -> None:
+            original_event(event)
+            raise RuntimeError("an event handler's bug")
+
+        telemetry.event = event
+        provider = wxtcb.AppTokenProvider(DEMO_APPID, DEMO_SECRET)
+        async with wxtcb.Client(provider, base_url=emulator.url, retry=INSTANT_RETRY) as client:
+            config = await client.get_callback_config()
+        assert isinstance(config, wxtcb.CallbackConfig)
+    finally:
+        wxtcb.otel.uninstrument()

@@ -240,7 +240,11 @@ class Observer:
             except Exception:
                 logger.exception("on_event hook raised; ignored")
         if telemetry is not None:
-            telemetry.event(event)
+            # Telemetry (a user's tracer or meter provider) never fails the call it describes.
+            try:
+                telemetry.event(event)
+            except Exception:
+                logger.exception("telemetry raised; ignored")
 
     def request(self, api: str, attempt: int, elapsed: float, error: WxTcbError | None) -> None:
         if self.active(logging.DEBUG):

@@ -48,7 +48,7 @@ from wxtcb.events import (
     TokenReplayed,
 )
 from wxtcb.methods import Method
-from wxtcb.redaction import MAX_ERRMSG, bounded, redact_text, redact_url
+from wxtcb.redaction import MAX_ERRMSG, bounded, hide_queries, redact_text, redact_url
 
 if TYPE_CHECKING:
     from opentelemetry.util.types import AttributeValue
@@ -121,8 +121,10 @@ def _record_error(span: trace.Span, exc: BaseException) -> None:
     kind = _error_type(exc)
     span.set_attribute("error.type", kind)
     span.set_status(StatusCode.ERROR, type(exc).__name__)
-    # A wxtcb error's text is built redacted (`wxtcb.redaction`); anything else is scrubbed here.
-    text = str(exc) if isinstance(exc, WxTcbError) else redact_text(str(exc))
+    # A wxtcb error's text is built redacted (`wxtcb.redaction`); anything else (aiohttp's, on the
+    # way to becoming one) is scrubbed here, and every URL's query masked: a signed object-store
+    # link keeps its signature under names no list of secrets knows.
+    text = str(exc) if isinstance(exc, WxTcbError) else hide_queries(redact_text(str(exc)))
     message = bounded(text, 2 * MAX_ERRMSG)
     span.add_event("exception", {"exception.type": kind, "exception.message": message})
 
@@ -273,14 +275,18 @@ class _Telemetry:
             if attached is not None:
                 otel_context.detach(attached)
             span.end()
-            if labels is not None:
-                self.duration.record(elapsed, labels)
-                self.calls.add(1, labels)
-            age_of = getattr(provider, "token_age", None)
-            if age_of is not None:
-                age = age_of()
-                if age is not None:
-                    self.age.record(age, {"wxtcb.token.kind": str(getattr(provider, "kind", ""))})
+            # Measuring never fails the call it measures (a provider of the user's, a meter's bug).
+            try:
+                if labels is not None:
+                    self.duration.record(elapsed, labels)
+                    self.calls.add(1, labels)
+                age_of = getattr(provider, "token_age", None)
+                if age_of is not None:
+                    age = age_of()
+                    if age is not None:
+                        self.age.record(age, {"wxtcb.token.kind": str(getattr(provider, "kind", ""))})
+            except Exception:
+                logger.exception("wxtcb.otel: recording a call's metrics raised; ignored")
 
     @staticmethod
     def _finish(state: _Call) -> None:
