@@ -318,3 +318,30 @@ async def test_statement_texts_with_the_right_ending_are_sent(
     page = await client.database.query(ENV, 'db.collection("todos").where({done:false}).limit(2).get() ')
     assert len(page.data) == 2
     assert await client.database.count(ENV, 'db.collection("todos").where({done:true}).count()') == 13
+
+
+def _bad_migrations() -> list[tuple[Any, dict[str, Any], str]]:
+    from wxtcb.batch.database import BatchDbExport, BatchDbImport
+    from wxtcb.database import DatabaseMigrateExport, DatabaseMigrateImport
+
+    common = {"env": "e", "file_path": "todos.json"}
+    imports = {**common, "collection_name": "todos"}
+    exports = {**common, "query": 'db.collection("todos").get()'}
+    return [
+        (DatabaseMigrateImport, {**imports, "file_type": 9}, "file_type"),
+        (DatabaseMigrateImport, {**imports, "conflict_mode": "upsert"}, "conflict_mode"),
+        (DatabaseMigrateExport, {**exports, "file_type": "csv"}, "file_type"),
+        (BatchDbImport, {**imports, "file_type": 9}, "file_type"),
+        (BatchDbImport, {**imports, "conflict_mode": 3}, "conflict_mode"),
+        (BatchDbExport, {**exports, "file_type": 0}, "file_type"),
+    ]
+
+
+@pytest.mark.parametrize(("cls", "kwargs", "field"), _bad_migrations())
+def test_a_migration_enum_out_of_range_is_an_invalid_request(
+    cls: Any, kwargs: dict[str, Any], field: str
+) -> None:
+    """A file type or conflict mode WeChat does not know is refused with InvalidRequestError naming
+    the field and the allowed values (not a bare ValueError), in common and batch mode alike."""
+    with pytest.raises(wxtcb.InvalidRequestError, match=f"{field} must be one of"):
+        cls(**kwargs)

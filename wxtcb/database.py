@@ -70,7 +70,7 @@ from wxtcb.converter import structure
 from wxtcb.errors import DecodeError, InvalidRequestError
 from wxtcb.methods import Endpoint, Method
 from wxtcb.namespaces import Namespace, endpoint, namespace
-from wxtcb.validators import env_id
+from wxtcb.validators import env_id, member_of
 from wxtcb.wire import wire
 
 __all__ = [
@@ -685,6 +685,20 @@ def file_path_field(_: object, __: attrs.Attribute[str], value: object) -> None:
     db.checked_name(value, "file_path")
 
 
+_FILE_TYPE = member_of(FileType, "file_type")
+_CONFLICT_MODE = member_of(ConflictMode, "conflict_mode")
+
+
+def file_type_of(value: object) -> FileType:
+    """The attrs converter of a migration's ``file_type`` (shared with `wxtcb.batch.database`)."""
+    return _FILE_TYPE(value)
+
+
+def conflict_mode_of(value: object) -> ConflictMode:
+    """The attrs converter of an import's ``conflict_mode`` (shared with `wxtcb.batch.database`)."""
+    return _CONFLICT_MODE(value)
+
+
 @attrs.frozen
 class DatabaseMigrateImport(Method[int]):
     """Import a file already in the environment's storage into a collection; returns the job id.
@@ -710,9 +724,9 @@ class DatabaseMigrateImport(Method[int]):
     env: str = attrs.field(validator=env_id)
     collection_name: str = attrs.field(validator=collection_name_field)
     file_path: str = attrs.field(validator=file_path_field)
-    file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
+    file_type: FileType = attrs.field(default=FileType.JSON, converter=file_type_of)
     stop_on_error: bool = False
-    conflict_mode: ConflictMode = attrs.field(default=ConflictMode.INSERT, converter=ConflictMode)
+    conflict_mode: ConflictMode = attrs.field(default=ConflictMode.INSERT, converter=conflict_mode_of)
 
 
 @attrs.frozen
@@ -738,7 +752,7 @@ class DatabaseMigrateExport(Method[int]):
     env: str = attrs.field(validator=env_id)
     file_path: str = attrs.field(validator=file_path_field)
     query: str = attrs.field(converter=_export)
-    file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
+    file_type: FileType = attrs.field(default=FileType.JSON, converter=file_type_of)
 
 
 @attrs.frozen

@@ -46,7 +46,9 @@ from wxtcb.database import (
     aggregate_statement,
     capitalised_pager,
     collection_name_field,
+    conflict_mode_of,
     file_path_field,
+    file_type_of,
     get_statement,
     non_negative_field,
     remove_statement,
@@ -306,9 +308,9 @@ class BatchDbImport(Method[int]):
     env: str = attrs.field(validator=env_id)
     collection_name: str = attrs.field(validator=collection_name_field)
     file_path: str = attrs.field(validator=file_path_field)
-    file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
+    file_type: FileType = attrs.field(default=FileType.JSON, converter=file_type_of)
     stop_on_error: bool = False
-    conflict_mode: ConflictMode = attrs.field(default=ConflictMode.INSERT, converter=ConflictMode)
+    conflict_mode: ConflictMode = attrs.field(default=ConflictMode.INSERT, converter=conflict_mode_of)
 
 
 @attrs.frozen
@@ -334,7 +336,7 @@ class BatchDbExport(Method[int]):
     env: str = attrs.field(validator=env_id)
     file_path: str = attrs.field(validator=file_path_field)
     query: str = attrs.field(converter=get_statement)
-    file_type: FileType = attrs.field(default=FileType.JSON, converter=FileType)
+    file_type: FileType = attrs.field(default=FileType.JSON, converter=file_type_of)
 
 
 @attrs.frozen
