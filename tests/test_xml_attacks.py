@@ -255,3 +255,15 @@ async def test_storage_upload_reads_an_attack_from_cos_as_the_status_alone(
     assert (caught.value.code, caught.value.status) == ("", 400)
     assert "lol" not in str(caught.value)
     assert "expanded" not in str(caught.value)
+
+
+def test_the_size_bound_counts_utf8_bytes_and_a_bom_is_xml() -> None:
+    """Text is bounded by its UTF-8 size, as bytes are (a CJK character is three bytes), and a
+    UTF-8 byte-order mark before the XML is accepted, in text and in bytes."""
+    cjk = "<xml><Content>" + "测" * 30 + "</Content></xml>"
+    assert len(cjk) <= 80 < len(cjk.encode())
+    with pytest.raises(UnsafeXMLError, match="over 80 bytes"):
+        parse_untrusted(cjk, max_size=80)
+    assert parse_untrusted(cjk, max_size=200).find("Content") is not None
+    for bom in ("\ufeff<xml><a>1</a></xml>", "\ufeff<xml><a>1</a></xml>".encode()):
+        assert parse_untrusted(bom).findtext("a") == "1"

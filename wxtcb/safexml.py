@@ -40,7 +40,9 @@ def parse_untrusted(
             reference.
     """
     if isinstance(data, str):
-        if len(data) > max_size:  # a character is at least one byte in UTF-8
+        # Bounded in UTF-8 bytes, as the bytes are: a CJK character is three. The cheap check
+        # first (a character is at least one byte), the exact one only for text that may fit.
+        if len(data) > max_size or len(data.encode("utf-8", "surrogatepass")) > max_size:
             raise UnsafeXMLError(f"XML over {max_size} bytes")
         text = data
     else:
@@ -50,7 +52,8 @@ def parse_untrusted(
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise UnsafeXMLError("XML that is not UTF-8") from None
-    if not text.lstrip().startswith("<"):
+    # A UTF-8 byte-order mark is allowed before the XML, as XML allows it.
+    if not text.lstrip("\ufeff \t\r\n").startswith("<"):
         raise UnsafeXMLError("not XML")
     # Imported here: `import wxtcb` does not pay for it; only code that reads XML does.
     from defusedxml import DefusedXmlException
