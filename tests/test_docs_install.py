@@ -28,8 +28,9 @@ def test_readme_home_page_and_installation_show_the_same_install() -> None:
     }
     assert len(set(blocks.values())) == 1, blocks
     block = blocks["README.md"]
-    assert "git+https://github.com/wxtcb/wxtcb" in block
-    assert "wxtcb callback-config get --emulator" in block
+    assert "git clone https://github.com/wxtcb/wxtcb" in block
+    # What runs on a fresh machine with the clone (CI's): the README's first command.
+    assert "pip install . && wxtcb callback-config get --emulator" in block
     assert not PYPI_INSTALL.search(block)
 
 
