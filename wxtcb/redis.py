@@ -49,6 +49,7 @@ try:
     from redis.asyncio import Redis, RedisCluster
     from redis.exceptions import ClusterDownError, RedisError, TryAgainError
     from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ImportError("wxtcb.redis needs redis-py: pip install 'wxtcb[redis]'") from exc
 
@@ -60,8 +61,19 @@ logger = logging.getLogger("wxtcb")
 #: Seconds one store operation may take before it fails with `CredentialStoreError`.
 DEFAULT_TIMEOUT = 2.0
 #: Pauses before an operation is run again after a failover-shaped error (within the same bound).
-_AGAIN = (0.05, 0.25)
-_PASSING = (RedisConnectionError, ClusterDownError, TryAgainError, AttributeError)
+# A failover (an election, a manual CLUSTER FAILOVER, a Sentinel switch) takes seconds: about 7 s
+# of pauses, each operation still ending at the store's timeout whatever comes first.
+_AGAIN = (0.05, 0.1, 0.25, 0.5, 1.0, 1.0, 2.0, 2.0)
+# The timeouts here are redis-py's (a connect or socket timeout to a node that is going away): the
+# store's bound, when it expires, cancels the operation instead and ends the loop.
+_PASSING = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    ClusterDownError,
+    TryAgainError,
+    AttributeError,
+    TimeoutError,
+)
 
 # KEYS[1] key; ARGV[1] new JSON; ARGV[2] its stamp; ARGV[3] stamp field; ARGV[4] TTL ms (0: none)
 _PUT_IF_NEWER = """
