@@ -416,7 +416,7 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--merchants", type=int, default=None, help="merchants for --platform-scale")
     args = parser.parse_args(argv)
     if args.platform_scale:
-        merchants = args.merchants or (2_000 if args.quick else 100_000)
+        merchants = args.merchants or (500 if args.quick else 100_000)
         async with emulator_process() as url:
             scale = await platform_scale.bench(url, merchants, min(merchants, 1_000))
         print(platform_scale.table(scale))

@@ -1,6 +1,6 @@
 """A hundred thousand merchants on one Platform, over simulated time (the emulator's clock).
 
-``python -m benchmarks --platform-scale [--merchants N]`` (``--quick``: 2 000 merchants):
+``python -m benchmarks --platform-scale [--merchants N]`` (``--quick``: 500 merchants):
 
 * memory per merchant on a `wxtcb.Platform` once each merchant holds its token (traced over the
   whole fleet; the emulator runs in another process, so only the client's memory counts);
