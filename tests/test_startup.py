@@ -113,3 +113,15 @@ def test_the_lazy_names_are_where_they_were() -> None:
     assert type(client.customer_service) is wxtcb.cloudrun.CustomerService
     with pytest.raises(AttributeError):
         wxtcb.no_such_name  # noqa: B018
+
+
+def test_a_lazy_namespace_says_where_it_lives_until_it_is_loaded() -> None:
+    """Before its first access a lazy namespace's docstring names its class (help() and the
+    reference are not blank), and afterwards it is the class's own."""
+    from wxtcb.namespaces import namespace
+    from wxtcb.sms import Sms
+
+    lazy: namespace[Sms] = namespace("wxtcb.sms:Sms")
+    assert lazy.__doc__ == "The `wxtcb.sms.Sms` namespace (its module is imported on first access)."
+    assert lazy.cls is Sms
+    assert lazy.__doc__ == Sms.__doc__

@@ -125,7 +125,9 @@ class namespace(Generic[N]):
         self._where = ""
         if isinstance(cls, str):
             self._where = cls
-            self.__doc__ = None
+            # Until its first access the class's own docstring is not loaded: say where it is.
+            where = cls.replace(":", ".")
+            self.__doc__ = f"The `{where}` namespace (its module is imported on first access)."
         else:
             self._cls = cls
             self.__doc__ = cls.__doc__
