@@ -33,10 +33,10 @@ from wxtcb.converter import structure
 from wxtcb.database import (
     ACCUMULATES,
     CollectionInfo,
-    ConflictMode,
     DatabaseAggregate,
+    DatabaseMigrateExport,
+    DatabaseMigrateImport,
     DatabaseMigrateQueryInfo,
-    FileType,
     Index,
     IndexKey,
     MigrationJob,
@@ -46,9 +46,6 @@ from wxtcb.database import (
     aggregate_statement,
     capitalised_pager,
     collection_name_field,
-    conflict_mode_of,
-    file_path_field,
-    file_type_of,
     get_statement,
     non_negative_field,
     remove_statement,
@@ -284,7 +281,7 @@ class BatchDbAggregate(Method[list[dict[str, Any]]]):
 
 
 @attrs.frozen
-class BatchDbImport(Method[int]):
+class BatchDbImport(DatabaseMigrateImport):
     """Import a file of the environment's storage into a collection; returns the job id. Never resent.
 
     Attributes:
@@ -305,16 +302,11 @@ class BatchDbImport(Method[int]):
         doc=EN_BATCH_DOCS + "db-mgnt/dbImport.html",
     )
 
-    env: str = attrs.field(validator=env_id)
-    collection_name: str = attrs.field(validator=collection_name_field)
-    file_path: str = attrs.field(validator=file_path_field)
-    file_type: FileType = attrs.field(default=FileType.JSON, converter=file_type_of)
-    stop_on_error: bool = False
-    conflict_mode: ConflictMode = attrs.field(default=ConflictMode.INSERT, converter=conflict_mode_of)
+    # tcb/databasemigrateimport's fields, checks and answer: only the path and the token differ.
 
 
 @attrs.frozen
-class BatchDbExport(Method[int]):
+class BatchDbExport(DatabaseMigrateExport):
     """Export what a ``get()`` statement matches to a file; returns the job id. Never resent.
 
     Attributes:
@@ -333,10 +325,7 @@ class BatchDbExport(Method[int]):
         doc=EN_BATCH_DOCS + "db-mgnt/dbExport.html",
     )
 
-    env: str = attrs.field(validator=env_id)
-    file_path: str = attrs.field(validator=file_path_field)
-    query: str = attrs.field(converter=get_statement)
-    file_type: FileType = attrs.field(default=FileType.JSON, converter=file_type_of)
+    # tcb/databasemigrateexport's fields, checks and answer: only the path and the token differ.
 
 
 @attrs.frozen

@@ -22,10 +22,9 @@ from wxtcb.batch.common import (
     OPLATFORM_DOCS,
     THIRD_PARTY_DOCS,
     items_renamed,
-    optional_string_field,
     renamed,
 )
-from wxtcb.batch.storage import BatchGetBucket, BatchSender, BucketListing
+from wxtcb.batch.storage import BatchGetBucket, BatchSender
 from wxtcb.converter import structure
 from wxtcb.errors import InvalidRequestError
 from wxtcb.methods import Endpoint, Method, TokenKind
@@ -158,7 +157,7 @@ class DescribeStaticStore(Method[list[StaticStore]]):
 
 
 @attrs.frozen
-class StaticFileList(Method[BucketListing]):
+class StaticFileList(BatchGetBucket):
     """List the static website's files (``staticfilelist``), from *marker* on; the answer is
     `wxtcb.batch.storage.BucketListing`, as for ``getbucket`` (``size`` a string or a number).
 
@@ -175,19 +174,7 @@ class StaticFileList(Method[BucketListing]):
         token=TokenKind.COMPONENT,
         doc=OPLATFORM_DOCS + "openApi/cloudbase-batch/staticstore-management/api_getstaticstorefile.md",
     )
-
-    env: str = attrs.field(validator=env_id)
-    prefix: str | None = attrs.field(
-        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
-    )
-    delimiter: str | None = attrs.field(
-        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
-    )
-    marker: str | None = attrs.field(
-        default=None, validator=optional_string_field, metadata=wire(omit_if_default=True)
-    )
-
-    __decode__ = staticmethod(BatchGetBucket.__decode__)
+    # getbucket's fields and answer: only the path differs.
 
 
 # --- namespaces ---
