@@ -308,6 +308,20 @@ def _service_of(emulator: EmulatorBase, call: Call) -> tuple[dict[str, Any], dic
     return {}, service
 
 
+def _version_of(emulator: EmulatorBase, call: Call) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The version ``version_name`` of the service the call names, or the error answer."""
+    failed, service = _service_of(emulator, call)
+    if service is None:
+        return failed, None
+    version = call.data.get("version_name")
+    if not version:
+        return error(_MISSING, "missing parameter: version_name"), None
+    found = service["versions"].get(version) if isinstance(version, str) else None
+    if found is None:
+        return error(_INVALID, "invalid args: version not found"), None
+    return {}, found
+
+
 @route("componenttcb/getcsversionlist", TokenKind.COMPONENT)
 def _get_cs_version_list(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
     failed, service = _service_of(emulator, call)
@@ -334,30 +348,18 @@ def _get_cs_version_list(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
 
 @route("componenttcb/getcsversiondetail", TokenKind.COMPONENT)
 def _get_cs_version_detail(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
-    failed, service = _service_of(emulator, call)
-    if service is None:
-        return failed
-    version = call.data.get("version_name")
-    if not version:
-        return error(_MISSING, "missing parameter: version_name")
-    found = service["versions"].get(version) if isinstance(version, str) else None
+    failed, found = _version_of(emulator, call)
     if found is None:
-        return error(_INVALID, "invalid args: version not found")
+        return failed
     # The page's answer table lists neither version_name, flow_ratio nor buildid.
     return {**_OK, **{k: v for k, v in found.items() if k not in ("version_name", "flow_ratio", "buildid")}}
 
 
 @route("componenttcb/setcsversionconfig", TokenKind.COMPONENT)
 def _set_cs_version_config(emulator: EmulatorBase, call: Call) -> dict[str, Any]:
-    failed, service = _service_of(emulator, call)
-    if service is None:
-        return failed
-    version = call.data.get("version_name")
-    if not version:
-        return error(_MISSING, "missing parameter: version_name")
-    found = service["versions"].get(version) if isinstance(version, str) else None
+    failed, found = _version_of(emulator, call)
     if found is None:
-        return error(_INVALID, "invalid args: version not found")
+        return failed
     changes = {
         k: call.data[k]
         for k in ("minnum", "maxnum", "remark", "container_port", "custom_logs", "env_params")
